@@ -1,0 +1,1 @@
+"""The PhaseNAS LangGraph state machine: state, routing, wiring."""

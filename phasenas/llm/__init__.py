@@ -1,0 +1,1 @@
+"""LLM providers: LangChain chat models with async paths, limits, retries and accounting."""

@@ -1,0 +1,1 @@
+"""The architecture language: parse, validate, build, and the search spaces."""
