@@ -1,0 +1,21 @@
+"""The ``phasenas`` command line: one typer app; each command lives in its own module."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(name="phasenas", help="LLM-driven neural architecture search in two phases (PhaseNAS).",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+
+
+
+@app.callback()
+def _root() -> None:
+    """LLM-driven neural architecture search in two phases (PhaseNAS)."""
+
+
+from phasenas.cli import validate  # noqa: E402,F401  (registers the command)
+
+
+def main() -> None:
+    app()

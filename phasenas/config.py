@@ -1,0 +1,113 @@
+"""The one configuration model of phasenas (a search's settings; the CLI extends it, never forks it).
+
+Every knob of the PhaseNAS loop lives here so that a run directory's config snapshot alone is enough to
+resume or replay a run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+DEFAULT_EXPLORER_MODEL = "local:explorer"
+DEFAULT_REFINER_MODEL = "local:refiner"
+
+
+class _Strict(BaseModel):
+    """Unknown keys are errors: a typo in a config file must not silently fall back to a default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class AgentSettings(_Strict):
+    """One proposing agent: which model, which prompt version, how hot, how many proposals per step."""
+
+    model: str = Field(description="Provider spec understood by phasenas.llm (or 'replay:<run dir>').")
+    prompt: str = Field(description="Prompt reference 'name@version' in this agent's prompt directory.")
+    temperature: float = Field(ge=0.0, le=2.0)
+    proposals: int = Field(ge=1, le=64, description="k: concurrent LLM calls (one architecture each) per step.")
+    max_tokens: int = Field(default=384, ge=16)
+
+
+class ThresholdSettings(_Strict):
+    """When to switch from exploring to refining (gamma_trans) and when to stop (gamma_stop)."""
+
+    mode: Literal["fixed", "auto"] = "fixed"
+    gamma_trans: float | None = Field(default=None, description="Refine once best score >= this (fixed mode).")
+    gamma_stop: float | None = Field(default=None, description="Stop once best score >= this (fixed mode).")
+    one_way: bool = Field(default=True, description="Once refining, never go back to exploring.")
+    stuck_steps: int = Field(default=5, ge=0, description="P: switch after P explorer steps without improvement (0: off).")
+    plateau_window: int = Field(default=3, ge=1, description="Auto mode: steps over which top-K progress is measured.")
+    plateau_tolerance: float = Field(
+        default=0.005, ge=0.0, description="Auto mode: relative top-K mean gain below which a phase has plateaued."
+    )
+    warmup_evaluations: int = Field(default=8, ge=0, description="Auto mode: evaluations before a plateau may count.")
+
+
+class BudgetSettings(_Strict):
+    """Hard limits; the first one spent stops the search (None: unlimited)."""
+
+    evaluations: int | None = Field(default=100, ge=1)
+    llm_calls: int | None = Field(default=None, ge=1)
+    tokens: int | None = Field(default=None, ge=1)
+    cost_usd: float | None = Field(default=None, ge=0.0)
+    wall_seconds: float | None = Field(default=None, gt=0.0)
+
+    @model_validator(mode="after")
+    def _at_least_one(self) -> BudgetSettings:
+        if all(v is None for v in (self.evaluations, self.llm_calls, self.tokens, self.cost_usd, self.wall_seconds)):
+            raise ValueError("budget: set at least one limit, or a search may never end")
+        return self
+
+
+class PoolSettings(_Strict):
+    """The top-K pool the agents see."""
+
+    size: int = Field(default=8, ge=1, description="K: architectures kept.")
+    show_top: int = Field(default=3, ge=0, description="Best pool members shown in prompts.")
+    show_diverse: int = Field(default=3, ge=0, description="Extra, mutually dissimilar pool members shown in prompts.")
+    max_similarity: float | None = Field(
+        default=None, gt=0.0, le=1.0, description="Keep out near-duplicates: canonical-string similarity limit."
+    )
+
+
+class ScoringSettings(_Strict):
+    """How candidates are scored (phasenas.scoring)."""
+
+    proxy: str = "zen"
+    backend: str = "local"
+    cache_dir: Path | None = Field(default=None, description="Score cache; default <run dir>/score-cache.")
+    overlap: bool = Field(default=True, description="Score one batch while the agents write the next.")
+
+
+class SearchConfig(_Strict):
+    """A whole search: space, agents, thresholds, budgets, pool, scoring, where runs live."""
+
+    space: str = "macro"
+    seed: int = 0
+    runs_dir: Path = Path("runs")
+    run_id: str | None = Field(default=None, description="Default: a fresh time-based id.")
+    explorer: AgentSettings = AgentSettings(
+        model=DEFAULT_EXPLORER_MODEL, prompt="explore@1", temperature=0.9, proposals=4
+    )
+    refiner: AgentSettings = AgentSettings(model=DEFAULT_REFINER_MODEL, prompt="refine@1", temperature=0.3, proposals=2)
+    repair_prompt: str = "repair@1"
+    repair_rounds: int = Field(default=2, ge=0, description="R: rounds of sending validation errors back.")
+    prompt_dir: Path | None = Field(default=None, description="User prompts; override packaged ones by name@version.")
+    constraint: Literal["grammar", "json", "none"] = "grammar"
+    max_concurrency: int = Field(default=4, ge=1, description="Concurrent LLM calls at most (LangGraph top-level).")
+    thresholds: ThresholdSettings = ThresholdSettings()
+    budget: BudgetSettings = BudgetSettings()
+    pool: PoolSettings = PoolSettings()
+    scoring: ScoringSettings = ScoringSettings()
+
+    def snapshot(self) -> bytes:
+        """The JSON snapshot written to a run directory (paths as strings)."""
+        return orjson.dumps(self.model_dump(mode="json"), option=orjson.OPT_INDENT_2)
+
+    @classmethod
+    def from_snapshot(cls, data: bytes) -> SearchConfig:
+        return cls.model_validate(orjson.loads(data))

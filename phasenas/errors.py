@@ -1,0 +1,5 @@
+"""The one exception family of phasenas, so callers can catch everything we raise on purpose."""
+
+
+class PhaseNASError(Exception):
+    """Base class of every error phasenas raises deliberately (bad input, bad config, missing data)."""

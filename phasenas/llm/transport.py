@@ -1,0 +1,149 @@
+"""One pooled aiohttp session per event loop, and a JSON POST that turns every failure into a typed error.
+
+aiohttp sessions are bound to the loop that created them, so the pool is keyed by loop; a search running in
+one loop reuses connections across all its calls and providers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+import weakref
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import aiohttp
+import orjson
+
+from phasenas.llm.errors import (
+    AuthFailed,
+    BadResponse,
+    LLMError,
+    ProviderTimeout,
+    ProviderUnavailable,
+    RateLimited,
+    RequestRejected,
+)
+
+_sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession] = (
+    weakref.WeakKeyDictionary()
+)
+_BODY_SNIPPET = 300
+
+
+def shared_session() -> aiohttp.ClientSession:
+    """The current loop's session, created on first use."""
+    loop = asyncio.get_running_loop()
+    session = _sessions.get(loop)
+    if session is None or session.closed:
+        session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=100, limit_per_host=32),
+            json_serialize=lambda obj: orjson.dumps(obj).decode(),
+        )
+        _sessions[loop] = session
+    return session
+
+
+async def close_shared_session() -> None:
+    """Close the current loop's session (call before the loop ends to avoid 'unclosed session' warnings)."""
+    session = _sessions.pop(asyncio.get_running_loop(), None)
+    if session is not None and not session.closed:
+        await session.close()
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date); None if absent or unreadable."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class RequestHeaders(Mapping[str, str]):
+    """HTTP headers whose secret values never show in repr, tracebacks with locals, or quoted server text."""
+
+    def __init__(self, plain: Mapping[str, str], secret: Mapping[str, str]) -> None:
+        self._plain = dict(plain)
+        self._secret = {k: v for k, v in secret.items() if v}
+
+    def __getitem__(self, key: str) -> str:
+        return self._secret[key] if key in self._secret else self._plain[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**self._plain, **self._secret})
+
+    def __len__(self) -> int:
+        return len({**self._plain, **self._secret})
+
+    def __repr__(self) -> str:
+        return repr({**self._plain, **{k: "***" for k in self._secret}})
+
+    def redact(self, text: str) -> str:
+        """`text` with every secret (and its bare token after 'Bearer ') replaced by ***."""
+        for value in self._secret.values():
+            for secret in (value, value.split(" ")[-1]):
+                text = text.replace(secret, "***")
+        return text
+
+
+async def post_json(
+    url: str,
+    payload: Mapping[str, Any],
+    *,
+    headers: RequestHeaders,
+    timeout_s: float,
+    connect_timeout_s: float,
+    provider: str,
+    model: str,
+) -> dict[str, Any]:
+    """POST `payload` as JSON and return the decoded JSON object, or raise the matching typed error.
+
+    Secrets in `headers` are redacted from any server text quoted in an error message.
+    """
+    timeout = aiohttp.ClientTimeout(total=timeout_s, sock_connect=connect_timeout_s)
+    where = dict(provider=provider, model=model)
+    try:
+        async with shared_session().post(url, data=orjson.dumps(payload), headers=headers, timeout=timeout) as resp:
+            body = await resp.read()
+            status = resp.status
+            retry_after = parse_retry_after(resp.headers.get("Retry-After"))
+    except TimeoutError:
+        raise ProviderTimeout(f"{provider} {model}: no answer from {url} within {timeout_s:g}s", **where) from None
+    except aiohttp.ClientPayloadError as exc:
+        raise BadResponse(f"{provider} {model}: truncated answer from {url} ({type(exc).__name__})", **where) from None
+    except aiohttp.ClientError as exc:
+        raise ProviderUnavailable(
+            f"{provider} {model}: cannot reach {url} ({type(exc).__name__}: {headers.redact(str(exc))})", **where
+        ) from None
+    if status >= 400:
+        raise _status_error(status, body, retry_after, url, headers, where)
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        snippet = headers.redact(body[:_BODY_SNIPPET].decode(errors="replace"))
+        raise BadResponse(f"{provider} {model}: answer from {url} is not JSON: {snippet!r}", **where) from None
+    if not isinstance(data, dict):
+        raise BadResponse(f"{provider} {model}: answer from {url} is not a JSON object", **where)
+    return data
+
+
+def _status_error(
+    status: int, body: bytes, retry_after: float | None, url: str, headers: RequestHeaders, where: dict[str, str]
+) -> LLMError:
+    snippet = headers.redact(body[:_BODY_SNIPPET].decode(errors="replace"))
+    head = f"{where['provider']} {where['model']}: HTTP {status} from {url}"
+    if status in (401, 403):
+        return AuthFailed(f"{head}: the API key is missing, invalid or not allowed this model: {snippet}", **where)
+    if status == 429:
+        return RateLimited(f"{head}: rate limited: {snippet}", retry_after_s=retry_after, **where)
+    if status >= 500:
+        return ProviderUnavailable(f"{head}: {snippet}", status=status, retry_after_s=retry_after, **where)
+    return RequestRejected(f"{head}: {snippet}", status=status, **where)

@@ -1,0 +1,98 @@
+"""Scoring one candidate in the current process: validate, guard memory, seed, build, run the proxy.
+
+Workers (local processes, Ray actors), the CLI and the benchmarks' plain loop all go through ``score_text``,
+so a score means the same thing wherever it was computed.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+
+import structlog
+import torch
+
+from phasenas.scoring.memory import estimate_bytes
+from phasenas.scoring.registry import Proxy, ProxyInput, UnknownProxy, get_proxy
+from phasenas.scoring.results import CandidateRejected, Failure, Outcome
+from phasenas.scoring.seeding import derive_seed, seed_torch
+from phasenas.scoring.settings import ScoreSettings
+from phasenas.space import Space, ValidationReport, get_space
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SpaceRef:
+    """A space by name plus the task options that change it; what crosses process boundaries."""
+
+    name: str
+    resolution: int | None = None
+    classes: int | None = None
+
+    def resolve(self) -> Space:
+        return _space(self.name, self.resolution, self.classes)
+
+
+@lru_cache(maxsize=16)
+def _space(name: str, resolution: int | None, classes: int | None) -> Space:
+    space = get_space(name)
+    changes = {k: v for k, v in (("resolution", resolution), ("classes", classes)) if v is not None}
+    return space.with_task(**changes) if changes else space
+
+
+def admit(space: Space, text: str, proxy: Proxy, settings: ScoreSettings,
+          memory_limit: int | None) -> ValidationReport:
+    """Validate and apply the memory guard; raises ``CandidateRejected`` (invalid, too_large)."""
+    report = space.validate(text)
+    if not report.valid:
+        raise CandidateRejected(Failure.INVALID, "; ".join(str(issue) for issue in report.errors) or "invalid")
+    if not proxy.analytic and memory_limit is not None and report.activations is not None:
+        need = estimate_bytes(report.activations, settings)
+        if need > memory_limit:
+            raise CandidateRejected(Failure.TOO_LARGE, f"needs about {need / 2**30:.2f} GiB of activations; "
+                                                       f"the limit is {memory_limit / 2**30:.2f} GiB")
+    return report
+
+
+def evaluate(space: Space, report: ValidationReport, proxy: Proxy, settings: ScoreSettings,
+             device: torch.device | None = None) -> float:
+    """Seed from the canonical form, build, run the proxy; raises ``CandidateRejected`` on failure."""
+    model = None
+    if not proxy.analytic:
+        seed_torch(derive_seed(report.canonical, settings.seed))
+        try:
+            model = space.build(report.arch)
+            if device is not None:
+                model = model.to(device)
+        except (RuntimeError, ValueError, TypeError) as exc:
+            raise CandidateRejected(Failure.BUILD_FAILED, f"{type(exc).__name__}: {exc}") from exc
+    task = space.task
+    inp = ProxyInput(model, report, task.image_channels, task.resolution, task.classes, settings, device)
+    try:
+        score = float(proxy(inp))
+    except CandidateRejected:
+        raise
+    except (RuntimeError, ValueError, ArithmeticError, TypeError, AttributeError, IndexError) as exc:
+        raise CandidateRejected(Failure.PROXY_FAILED, f"{type(exc).__name__}: {exc}") from exc
+    if not math.isfinite(score):
+        raise CandidateRejected(Failure.NON_FINITE, f"{proxy.name} returned {score}")
+    return score
+
+
+def score_text(space: Space, text: str, proxy_name: str, settings: ScoreSettings,
+               device: torch.device | None = None, memory_limit: int | None = None) -> Outcome:
+    """Score one architecture string here and now; every failure comes back as an ``Outcome``."""
+    start = time.perf_counter()
+    try:
+        proxy = get_proxy(proxy_name)
+        report = admit(space, text, proxy, settings, memory_limit)
+        score = evaluate(space, report, proxy, settings, device)
+    except UnknownProxy as exc:
+        return Outcome.failed(Failure.UNKNOWN_PROXY, str(exc), time.perf_counter() - start)
+    except CandidateRejected as exc:
+        log.debug("scoring.rejected", proxy=proxy_name, failure=str(exc.failure), detail=exc.detail)
+        return Outcome.failed(exc.failure, exc.detail, time.perf_counter() - start)
+    return Outcome(score, None, None, time.perf_counter() - start)

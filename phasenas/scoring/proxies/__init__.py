@@ -1,0 +1,5 @@
+"""The built-in proxies; importing this package registers them."""
+
+from phasenas.scoring.proxies import analytic, gradnorm, naswot, synflow, zen
+
+__all__ = ["analytic", "gradnorm", "naswot", "synflow", "zen"]
