@@ -7,13 +7,23 @@ resume or replay a run.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-DEFAULT_EXPLORER_MODEL = "local:explorer"
-DEFAULT_REFINER_MODEL = "local:refiner"
+from phasenas.llm.accounting import Price
+from phasenas.llm.packaged import default_models
+
+ModelSpec = str | dict[str, Any]
+
+
+def _default_model(agent: str) -> dict[str, Any]:
+    """The embedded offline model of an agent; sampling settings come from AgentSettings, not the spec."""
+    spec = dict(default_models()[agent])
+    for owned_by_agent_settings in ("temperature", "max_tokens"):
+        spec.pop(owned_by_agent_settings, None)
+    return spec
 
 
 class _Strict(BaseModel):
@@ -25,7 +35,7 @@ class _Strict(BaseModel):
 class AgentSettings(_Strict):
     """One proposing agent: which model, which prompt version, how hot, how many proposals per step."""
 
-    model: str = Field(description="Provider spec understood by phasenas.llm (or 'replay:<run dir>').")
+    model: ModelSpec = Field(description="Chat model spec for phasenas.llm.create_chat_model, or provider 'replay'.")
     prompt: str = Field(description="Prompt reference 'name@version' in this agent's prompt directory.")
     temperature: float = Field(ge=0.0, le=2.0)
     proposals: int = Field(ge=1, le=64, description="k: concurrent LLM calls (one architecture each) per step.")
@@ -77,8 +87,9 @@ class PoolSettings(_Strict):
 class ScoringSettings(_Strict):
     """How candidates are scored (phasenas.scoring)."""
 
-    proxy: str = "zen"
-    backend: str = "local"
+    proxy: str | None = Field(default=None, description="Zero-shot proxy; default: the space's (naswot on macro).")
+    backend: Literal["local", "ray"] = "local"
+    workers: int | None = Field(default=None, ge=1, description="Scoring workers; default one per core or GPU.")
     cache_dir: Path | None = Field(default=None, description="Score cache; default <run dir>/score-cache.")
     overlap: bool = Field(default=True, description="Score one batch while the agents write the next.")
 
@@ -91,9 +102,11 @@ class SearchConfig(_Strict):
     runs_dir: Path = Path("runs")
     run_id: str | None = Field(default=None, description="Default: a fresh time-based id.")
     explorer: AgentSettings = AgentSettings(
-        model=DEFAULT_EXPLORER_MODEL, prompt="explore@1", temperature=0.9, proposals=4
+        model=_default_model("explorer"), prompt="explore@1", temperature=0.9, proposals=4
     )
-    refiner: AgentSettings = AgentSettings(model=DEFAULT_REFINER_MODEL, prompt="refine@1", temperature=0.3, proposals=2)
+    refiner: AgentSettings = AgentSettings(
+        model=_default_model("refiner"), prompt="refine@1", temperature=0.3, proposals=2
+    )
     repair_prompt: str = "repair@1"
     repair_rounds: int = Field(default=2, ge=0, description="R: rounds of sending validation errors back.")
     prompt_dir: Path | None = Field(default=None, description="User prompts; override packaged ones by name@version.")
@@ -103,6 +116,7 @@ class SearchConfig(_Strict):
     budget: BudgetSettings = BudgetSettings()
     pool: PoolSettings = PoolSettings()
     scoring: ScoringSettings = ScoringSettings()
+    prices: dict[str, Price] = Field(default={}, description="USD per 1k tokens by 'provider:model' or model name.")
 
     def snapshot(self) -> bytes:
         """The JSON snapshot written to a run directory (paths as strings)."""

@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS llm_calls (
     id INTEGER PRIMARY KEY, call_key TEXT NOT NULL UNIQUE, step INTEGER NOT NULL, round INTEGER NOT NULL,
     slot INTEGER NOT NULL, phase TEXT NOT NULL, agent TEXT NOT NULL, model TEXT NOT NULL, prompt TEXT NOT NULL,
     messages TEXT NOT NULL, response TEXT NOT NULL, input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
-    cost_usd REAL NOT NULL, latency_s REAL NOT NULL, started_at REAL NOT NULL, error TEXT
+    cost_usd REAL NOT NULL, latency_s REAL NOT NULL, started_at REAL NOT NULL, constraint_kind TEXT NOT NULL,
+    error TEXT
 );
 CREATE TABLE IF NOT EXISTS proposals (
     id INTEGER PRIMARY KEY, call_key TEXT NOT NULL, step INTEGER NOT NULL, round INTEGER NOT NULL,
@@ -68,6 +69,7 @@ class LLMExchange:
     cost_usd: float
     latency_s: float
     started_at: float
+    constraint_kind: str
     error: str | None = None
 
 

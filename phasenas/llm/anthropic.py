@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from langchain_core.messages import BaseMessage, SystemMessage
-from pydantic import Field
 
-from phasenas.llm.base import Completion, PhaseChatModel, chat_role, message_text
+from phasenas.llm.base import Completion, chat_role, message_text
 from phasenas.llm.constraints import ConstraintKind, OutputConstraint
 from phasenas.llm.errors import BadResponse
-from phasenas.llm.transport import RequestHeaders, post_json
 from phasenas.llm.registry import register_provider
+from phasenas.llm.remote import HTTPChatModel
+from phasenas.llm.transport import RequestHeaders
 
 
 @register_provider("anthropic")
-class AnthropicChatModel(PhaseChatModel):
+class AnthropicChatModel(HTTPChatModel):
     """Claude models via /v1/messages; the key is read from `api_key_env` at request time."""
 
     provider = "anthropic"
@@ -24,8 +23,6 @@ class AnthropicChatModel(PhaseChatModel):
     base_url: str = "https://api.anthropic.com"
     api_key_env: str | None = "ANTHROPIC_API_KEY"
     api_version: str = "2023-06-01"
-    connect_timeout_s: float = Field(default=10.0, gt=0)
-    extra_body: dict[str, Any] = Field(default_factory=dict)
 
     @property
     def constraint_kinds(self) -> tuple[ConstraintKind, ...]:
@@ -34,10 +31,9 @@ class AnthropicChatModel(PhaseChatModel):
     def _endpoint(self) -> str:
         return f"{self.base_url.rstrip('/')}/v1/messages"
 
-    def _headers(self) -> RequestHeaders:
-        key = os.environ.get(self.api_key_env, "") if self.api_key_env else ""
+    def _headers(self, api_key: str) -> RequestHeaders:
         return RequestHeaders(
-            {"Content-Type": "application/json", "anthropic-version": self.api_version}, {"x-api-key": key}
+            {"Content-Type": "application/json", "anthropic-version": self.api_version}, {"x-api-key": api_key}
         )
 
     def _payload(self, messages: list[BaseMessage], stop: list[str] | None) -> dict[str, Any]:
@@ -51,7 +47,6 @@ class AnthropicChatModel(PhaseChatModel):
                 for m in messages
                 if not isinstance(m, SystemMessage)
             ],
-            **self.extra_body,
         }
         if system:
             payload["system"] = system
@@ -63,10 +58,7 @@ class AnthropicChatModel(PhaseChatModel):
         self, messages: list[BaseMessage], stop: list[str] | None, kind: ConstraintKind,
         constraint: OutputConstraint | None,
     ) -> Completion:
-        data = await post_json(
-            self._endpoint(), self._payload(messages, stop), headers=self._headers(), timeout_s=self.timeout_s,
-            connect_timeout_s=self.connect_timeout_s, provider=self.provider, model=self.model,
-        )
+        data = await self._post(self._payload(messages, stop))
         try:
             text = "".join(block["text"] for block in data["content"] if block.get("type") == "text")
         except (KeyError, TypeError):

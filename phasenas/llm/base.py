@@ -20,12 +20,12 @@ from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackMana
 from langchain_core.language_models import BaseChatModel, LangSmithParams
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from phasenas.llm.constraints import ConstraintKind, OutputConstraint, applied_constraint
 from phasenas.llm.errors import ConfigError, LLMError
-from phasenas.llm.transport import close_shared_session
 from phasenas.llm.resilience import Limits, RetryPolicy, resilient_call, shared_limiter
+from phasenas.llm.transport import close_shared_session
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -67,6 +67,8 @@ def chat_role(message: BaseMessage) -> str:
 
 class PhaseChatModel(BaseChatModel):
     """Base of the built-in providers: retries, limits, fallback and usage around one `_complete`."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt setting is an error, not silently ignored
 
     provider: ClassVar[str]
 

@@ -38,7 +38,9 @@ def _llama_cpp() -> Any:
     try:
         import llama_cpp
     except ImportError:
-        raise ModelNotInstalled(f"the local provider needs llama-cpp-python; install it with: {_INSTALL_HINT}") from None
+        raise ModelNotInstalled(
+            f"the local provider needs llama-cpp-python; install it with: {_INSTALL_HINT}"
+        ) from None
     return llama_cpp
 
 

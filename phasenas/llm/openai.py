@@ -7,30 +7,27 @@ json_schema, "json_object" sends llama.cpp's `{"type": "json_object", "schema": 
 
 from __future__ import annotations
 
-import os
 from typing import Any, Literal
 
 from langchain_core.messages import BaseMessage
-from pydantic import Field
 
-from phasenas.llm.base import Completion, PhaseChatModel, chat_role, message_text
+from phasenas.llm.base import Completion, chat_role, message_text
 from phasenas.llm.constraints import ConstraintKind, OutputConstraint
 from phasenas.llm.errors import BadResponse
-from phasenas.llm.transport import RequestHeaders, post_json
 from phasenas.llm.registry import register_provider
+from phasenas.llm.remote import HTTPChatModel
+from phasenas.llm.transport import RequestHeaders
 
 ConstraintMode = Literal["gbnf", "json_schema", "json_object", "none"]
 @register_provider("openai")
-class OpenAIChatModel(PhaseChatModel):
+class OpenAIChatModel(HTTPChatModel):
     """Any server speaking OpenAI's /chat/completions. The API key is read from `api_key_env` at request time."""
 
     provider = "openai"
 
     base_url: str = "https://api.openai.com/v1"
-    api_key_env: str | None = "OPENAI_API_KEY"  # name of the environment variable; unset variable = no auth header
-    connect_timeout_s: float = Field(default=10.0, gt=0)
+    api_key_env: str | None = "OPENAI_API_KEY"
     constraint_mode: ConstraintMode = "json_schema"
-    extra_body: dict[str, Any] = Field(default_factory=dict)  # merged into every request (top_p, seed, ...)
 
     @property
     def constraint_kinds(self) -> tuple[ConstraintKind, ...]:
@@ -43,9 +40,9 @@ class OpenAIChatModel(PhaseChatModel):
     def _endpoint(self) -> str:
         return f"{self.base_url.rstrip('/')}/chat/completions"
 
-    def _headers(self) -> RequestHeaders:
-        key = os.environ.get(self.api_key_env, "") if self.api_key_env else ""
-        return RequestHeaders({"Content-Type": "application/json"}, {"Authorization": f"Bearer {key}" if key else ""})
+    def _headers(self, api_key: str) -> RequestHeaders:
+        bearer = f"Bearer {api_key}" if api_key else ""
+        return RequestHeaders({"Content-Type": "application/json"}, {"Authorization": bearer})
 
     def _payload(
         self, messages: list[BaseMessage], stop: list[str] | None, kind: ConstraintKind,
@@ -56,7 +53,6 @@ class OpenAIChatModel(PhaseChatModel):
             "messages": [{"role": chat_role(m), "content": message_text(m)} for m in messages],
             "temperature": self.temperature,
             "max_tokens": self.max_tokens,
-            **self.extra_body,
         }
         if stop:
             payload["stop"] = stop
@@ -77,11 +73,7 @@ class OpenAIChatModel(PhaseChatModel):
         self, messages: list[BaseMessage], stop: list[str] | None, kind: ConstraintKind,
         constraint: OutputConstraint | None,
     ) -> Completion:
-        data = await post_json(
-            self._endpoint(), self._payload(messages, stop, kind, constraint), headers=self._headers(),
-            timeout_s=self.timeout_s, connect_timeout_s=self.connect_timeout_s, provider=self.provider,
-            model=self.model,
-        )
+        data = await self._post(self._payload(messages, stop, kind, constraint))
         try:
             choice = data["choices"][0]
             text = choice["message"]["content"] or ""

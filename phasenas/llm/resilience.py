@@ -12,7 +12,6 @@ import asyncio
 import random
 import time
 import weakref
-from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -56,28 +55,24 @@ class Limits(BaseModel):
 
 
 class Limiter:
-    """A concurrency semaphore plus a sliding one-minute window of request start times."""
+    """A concurrency semaphore plus request starts spaced evenly at the requests-per-minute rate."""
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
         self._slots = asyncio.Semaphore(limits.max_concurrency)
-        self._starts: deque[float] = deque()
-        self._window_lock = asyncio.Lock()
+        self._rate_lock = asyncio.Lock()
+        self._next_start = 0.0
         self.in_flight = 0
 
     async def _wait_for_rate(self) -> None:
         rpm = self.limits.requests_per_minute
         if rpm is None:
             return
-        async with self._window_lock:
-            while True:
-                now = time.monotonic()
-                while self._starts and now - self._starts[0] >= 60.0:
-                    self._starts.popleft()
-                if len(self._starts) < rpm:
-                    self._starts.append(now)
-                    return
-                await asyncio.sleep(60.0 - (now - self._starts[0]))
+        async with self._rate_lock:
+            now = time.monotonic()
+            if self._next_start > now:
+                await asyncio.sleep(self._next_start - now)
+            self._next_start = max(now, self._next_start) + 60.0 / rpm
 
     async def run(self, attempt: Callable[[], Awaitable[T]]) -> T:
         """Run one attempt inside the limits."""

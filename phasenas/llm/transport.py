@@ -103,16 +103,18 @@ async def post_json(
     connect_timeout_s: float,
     provider: str,
     model: str,
+    auth_hint: str = "",
 ) -> dict[str, Any]:
     """POST `payload` as JSON and return the decoded JSON object, or raise the matching typed error.
 
-    Secrets in `headers` are redacted from any server text quoted in an error message.
+    The answer is redacted of the secrets in `headers` as soon as it is read, so no error message, log
+    line or traceback local ever holds a key the server echoed back.
     """
     timeout = aiohttp.ClientTimeout(total=timeout_s, sock_connect=connect_timeout_s)
     where = dict(provider=provider, model=model)
     try:
         async with shared_session().post(url, data=orjson.dumps(payload), headers=headers, timeout=timeout) as resp:
-            body = await resp.read()
+            text = headers.redact((await resp.read()).decode("utf-8", errors="replace"))
             status = resp.status
             retry_after = parse_retry_after(resp.headers.get("Retry-After"))
     except TimeoutError:
@@ -124,24 +126,26 @@ async def post_json(
             f"{provider} {model}: cannot reach {url} ({type(exc).__name__}: {headers.redact(str(exc))})", **where
         ) from None
     if status >= 400:
-        raise _status_error(status, body, retry_after, url, headers, where)
+        raise _status_error(status, text[:_BODY_SNIPPET], retry_after, url, auth_hint, where)
     try:
-        data = orjson.loads(body)
+        data = orjson.loads(text)
     except orjson.JSONDecodeError:
-        snippet = headers.redact(body[:_BODY_SNIPPET].decode(errors="replace"))
-        raise BadResponse(f"{provider} {model}: answer from {url} is not JSON: {snippet!r}", **where) from None
+        raise BadResponse(
+            f"{provider} {model}: answer from {url} is not JSON: {text[:_BODY_SNIPPET]!r}", **where
+        ) from None
     if not isinstance(data, dict):
         raise BadResponse(f"{provider} {model}: answer from {url} is not a JSON object", **where)
     return data
 
 
 def _status_error(
-    status: int, body: bytes, retry_after: float | None, url: str, headers: RequestHeaders, where: dict[str, str]
+    status: int, snippet: str, retry_after: float | None, url: str, auth_hint: str, where: dict[str, str]
 ) -> LLMError:
-    snippet = headers.redact(body[:_BODY_SNIPPET].decode(errors="replace"))
     head = f"{where['provider']} {where['model']}: HTTP {status} from {url}"
     if status in (401, 403):
-        return AuthFailed(f"{head}: the API key is missing, invalid or not allowed this model: {snippet}", **where)
+        return AuthFailed(
+            f"{head}: the API key is missing, invalid or not allowed this model ({auth_hint}): {snippet}", **where
+        )
     if status == 429:
         return RateLimited(f"{head}: rate limited: {snippet}", retry_after_s=retry_after, **where)
     if status >= 500:

@@ -43,18 +43,22 @@ def _space(name: str, resolution: int | None, classes: int | None) -> Space:
     return space.with_task(**changes) if changes else space
 
 
-def admit(space: Space, text: str, proxy: Proxy, settings: ScoreSettings,
-          memory_limit: int | None) -> ValidationReport:
-    """Validate and apply the memory guard; raises ``CandidateRejected`` (invalid, too_large)."""
+def check_valid(space: Space, text: str) -> ValidationReport:
+    """Validate ``text`` in the space; raises ``CandidateRejected(invalid)`` listing every issue."""
     report = space.validate(text)
     if not report.valid:
         raise CandidateRejected(Failure.INVALID, "; ".join(str(issue) for issue in report.errors) or "invalid")
-    if not proxy.analytic and memory_limit is not None and report.activations is not None:
-        need = estimate_bytes(report.activations, settings)
-        if need > memory_limit:
-            raise CandidateRejected(Failure.TOO_LARGE, f"needs about {need / 2**30:.2f} GiB of activations; "
-                                                       f"the limit is {memory_limit / 2**30:.2f} GiB")
     return report
+
+
+def guard_memory(report: ValidationReport, proxy: Proxy, settings: ScoreSettings, memory_limit: int | None) -> None:
+    """Refuse (``too_large``) a candidate whose estimated activation memory exceeds the limit, before building."""
+    if proxy.analytic or memory_limit is None or report.activations is None:
+        return
+    need = estimate_bytes(report.activations, settings)
+    if need > memory_limit:
+        raise CandidateRejected(Failure.TOO_LARGE, f"needs about {need / 2**30:.2f} GiB of activations; "
+                                                   f"the limit is {memory_limit / 2**30:.2f} GiB")
 
 
 def evaluate(space: Space, report: ValidationReport, proxy: Proxy, settings: ScoreSettings,
@@ -88,7 +92,8 @@ def score_text(space: Space, text: str, proxy_name: str, settings: ScoreSettings
     start = time.perf_counter()
     try:
         proxy = get_proxy(proxy_name)
-        report = admit(space, text, proxy, settings, memory_limit)
+        report = check_valid(space, text)
+        guard_memory(report, proxy, settings, memory_limit)
         score = evaluate(space, report, proxy, settings, device)
     except UnknownProxy as exc:
         return Outcome.failed(Failure.UNKNOWN_PROXY, str(exc), time.perf_counter() - start)

@@ -48,17 +48,17 @@ def parse(text: str, max_length: int = MAX_TEXT_LENGTH) -> Arch:
                                position=0)])
     blocks: list[Block] = []
     issues: list[Issue] = []
-    pos = 0
+    pos = index = 0
     while pos < len(text):
         match = _BLOCK.match(text, pos)
         if match is None:
-            issues.append(_syntax_issue(text, pos, len(blocks)))
+            issues.append(_syntax_issue(text, pos, index))
             break
-        block, block_issues = _parse_block(match, len(blocks))
+        block, block_issues = _parse_block(match, index)
         issues.extend(block_issues)
         if block is not None:
             blocks.append(block)
-        pos = match.end()
+        pos, index = match.end(), index + 1
     if issues:
         raise ArchError(issues)
     return Arch(tuple(blocks))

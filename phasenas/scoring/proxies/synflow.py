@@ -28,5 +28,6 @@ def synflow(inp: ProxyInput) -> float:
                       device=inp.device)
     model.zero_grad(set_to_none=True)
     model(ones).sum().backward()
-    total = sum(float((p * p.grad).abs().sum()) for p in params if p.grad is not None)
+    with torch.no_grad():
+        total = sum(float((p * p.grad).abs().sum()) for p in params if p.grad is not None)
     return math.log(total) if total > 0 else float("-inf")
