@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Block:
-    """One block of the template language, e.g. ``ResK1K3K1(32,64,2,16,2)``; ``name`` is always canonical."""
+class Block(NamedTuple):
+    """One block of the template language, e.g. ``ResK1K3K1(32,64,2,16,2)``; ``name`` is always canonical.
+
+    A NamedTuple rather than a frozen dataclass: parsing creates many, and tuples are several times cheaper.
+    """
 
     name: str
     args: tuple[int, ...]

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 # (params, macs, activations, depth, out_resolution): activations = elements per sample written by convolutions.
 Cost = tuple[int, int, int, int, int]
@@ -38,12 +39,6 @@ def round8(x: float) -> int:
 def out_size(resolution: int, stride: int) -> int:
     """Output size of a padded (k-1)//2 convolution with odd kernel, as torch computes it."""
     return (resolution - 1) // stride + 1
-
-
-def _conv(cin: int, cout: int, k: int, res_out: int, groups: int = 1, bias: bool = False) -> tuple[int, int, int]:
-    """(params, macs, activations) of one convolution producing a res_out x res_out map."""
-    weights = cin // groups * cout * k * k
-    return weights + (cout if bias else 0), weights * res_out * res_out, cout * res_out * res_out
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,99 +61,82 @@ BLOCKS: dict[str, BlockKind] = {}
 
 
 def register_block(name: str, family: str, arg_names: tuple[str, ...], kernel: int, expansion: int,
-                   cost: Callable[[BlockKind, tuple[int, ...], int], Cost]) -> BlockKind:
+                   cost: Callable[[int, int, tuple[int, ...], int], Cost]) -> BlockKind:
     """Add a block type to the language (one call per block name; nothing else needs to know the list)."""
-    kind_holder: list[BlockKind] = []
-
-    def bound_cost(args: tuple[int, ...], resolution: int) -> Cost:
-        return cost(kind_holder[0], args, resolution)
-
-    kind = BlockKind(name, family, arg_names, kernel, expansion, bound_cost)
-    kind_holder.append(kind)
+    kind = BlockKind(name, family, arg_names, kernel, expansion, partial(cost, kernel, expansion))
     BLOCKS[name] = kind
     return kind
 
 
-def _conv_bn_relu_cost(kind: BlockKind, args: tuple[int, ...], r: int) -> Cost:
+def _conv_bn_relu_cost(k: int, e: int, args: tuple[int, ...], r: int) -> Cost:
     cin, cout, s, layers = args
-    k = kind.kernel
-    r2 = out_size(r, s)
-    p1, m1, a1 = _conv(cin, cout, k, r2)
-    pn, mn, an = _conv(cout, cout, k, r2)
-    rest = layers - 1
-    bn = 2 * cout * layers
-    return p1 + rest * pn + bn, m1 + rest * mn, a1 + rest * an, layers, r2
+    kk, r2 = k * k, out_size(r, s)
+    a2 = r2 * r2
+    weights = (cin + (layers - 1) * cout) * cout * kk
+    return weights + 2 * cout * layers, weights * a2, cout * a2 * layers, layers, r2
 
 
-def _res_kxkx_cost(kind: BlockKind, args: tuple[int, ...], r: int) -> Cost:
+def _res_kxkx_cost(k: int, e: int, args: tuple[int, ...], r: int) -> Cost:
     cin, cout, s, b, layers = args
-    k = kind.kernel
-    r2 = out_size(r, s)
-    first = [_conv(cin, b, k, r2), _conv(b, cout, k, r2), _conv(cin, cout, 1, r2, bias=True)]
-    rest = [_conv(cout, b, k, r2), _conv(b, cout, k, r2)]
-    bn_first = 2 * (b + cout + cout)
-    bn_rest = 2 * (b + cout)
-    return _total(first, rest, layers, bn_first, bn_rest, 2 * layers, r2)
+    kk, r2 = k * k, out_size(r, s)
+    a2, n = r2 * r2, layers - 1
+    unit = (b + cout) * 2                                   # BN parameters of one unit
+    first_w = cin * b * kk + b * cout * kk + cin * cout     # + projection 1x1 (with bias below)
+    rest_w = cout * b * kk + b * cout * kk
+    params = first_w + cout + unit + 2 * cout + n * (rest_w + unit)
+    acts = (b + 2 * cout) * a2 + n * (b + cout) * a2
+    return params, (first_w + n * rest_w) * a2, acts, 2 * layers, r2
 
 
-def _res_k1kxk1_cost(kind: BlockKind, args: tuple[int, ...], r: int) -> Cost:
+def _res_k1kxk1_cost(k: int, e: int, args: tuple[int, ...], r: int) -> Cost:
     cin, cout, s, b, layers = args
-    k = kind.kernel
-    r2 = out_size(r, s)
-    unit_out = [_conv(cout, b, 1, r2), _conv(b, b, k, r2), _conv(b, cout, 1, r2)]  # a unit fed by `cout` channels
-    first = [_conv(cin, b, 1, r), _conv(b, b, k, r2), _conv(b, cout, 1, r2), _conv(cin, cout, 1, r2, bias=True)]
-    first += unit_out
-    rest = unit_out + unit_out
-    bn_unit = 2 * (b + b + cout)
-    return _total(first, rest, layers, 2 * bn_unit + 2 * cout, 2 * bn_unit, 6 * layers, r2)
+    kk, r2 = k * k, out_size(r, s)
+    a1, a2, n = r * r, r2 * r2, layers - 1
+    bn_unit = 2 * (2 * b + cout)
+    tail_w = b * b * kk + b * cout                          # k x k and closing 1x1 of a unit
+    unit_w = cout * b + tail_w                              # a unit fed by `cout` channels
+    params = (cin * b + tail_w + cin * cout + cout + 2 * cout + bn_unit) + (unit_w + bn_unit) + 2 * n * (unit_w + bn_unit)
+    macs = cin * b * a1 + (tail_w + cin * cout) * a2 + unit_w * a2 * (1 + 2 * n)
+    acts = b * a1 + (b + 2 * cout) * a2 + (2 * b + cout) * a2 * (1 + 2 * n)
+    return params, macs, acts, 6 * layers, r2
 
 
-def _res_idwe_cost(kind: BlockKind, args: tuple[int, ...], r: int) -> Cost:
+def _inverted_unit(cin: int, hidden: int, cout: int, kk: int, a_in: int, a_out: int, shortcut: bool) -> Cost:
+    """1x1 expand -> depthwise k x k -> 1x1 project, with BN, optionally a 1x1 projection shortcut with bias."""
+    params = cin * hidden + hidden * kk + hidden * cout + 2 * (2 * hidden + cout)
+    macs = cin * hidden * a_in + (hidden * kk + hidden * cout) * a_out
+    acts = hidden * a_in + (hidden + cout) * a_out
+    if shortcut:
+        params, macs, acts = params + cin * cout + 3 * cout, macs + cin * cout * a_out, acts + cout * a_out
+    return params, macs, acts, 3, 0
+
+
+def _res_idwe_cost(k: int, e: int, args: tuple[int, ...], r: int) -> Cost:
     cin, cout, s, b, layers = args
-    k, e = kind.kernel, kind.expansion
-    r2 = out_size(r, s)
+    kk, r2 = k * k, out_size(r, s)
     d1, d2 = round8(b * e), round8(cout * e)
-    # second unit: b -> cout, projection shortcut when channels change
-    unit_b = [_conv(b, d2, 1, r2), _conv(d2, d2, k, r2, groups=d2), _conv(d2, cout, 1, r2)]
-    bn_b = 2 * (d2 + d2 + cout)
-    if b != cout:
-        unit_b.append(_conv(b, cout, 1, r2, bias=True))
-        bn_b += 2 * cout
-    first = [_conv(cin, d1, 1, r), _conv(d1, d1, k, r2, groups=d1), _conv(d1, b, 1, r2),
-             _conv(cin, b, 1, r2, bias=True)] + unit_b
-    bn_a = 2 * (d1 + d1 + b)
-    rest = [_conv(cout, d1, 1, r2), _conv(d1, d1, k, r2, groups=d1), _conv(d1, b, 1, r2)] + unit_b
-    bn_rest = bn_a + bn_b
-    if cout != b:
-        rest.append(_conv(cout, b, 1, r2, bias=True))
-        bn_rest += 2 * b
-    return _total(first, rest, layers, bn_a + 2 * b + bn_b, bn_rest, 6 * layers, r2)
+    a1, a2, n = r * r, r2 * r2, layers - 1
+    first = _inverted_unit(cin, d1, b, kk, a1, a2, True)
+    later = _inverted_unit(cout, d1, b, kk, a2, a2, cout != b)
+    second = _inverted_unit(b, d2, cout, kk, a2, a2, b != cout)
+    return (first[0] + later[0] * n + second[0] * layers, first[1] + later[1] * n + second[1] * layers,
+            first[2] + later[2] * n + second[2] * layers, 6 * layers, r2)
 
 
-def _mb_cost(kind: BlockKind, args: tuple[int, ...], r: int) -> Cost:
+def _mb_cost(k: int, e: int, args: tuple[int, ...], r: int) -> Cost:
     cin, cout, s = args
-    k, hidden = kind.kernel, cin * kind.expansion
     r2 = out_size(r, s)
-    convs = [_conv(cin, hidden, 1, r), _conv(hidden, hidden, k, r2, groups=hidden), _conv(hidden, cout, 1, r2)]
-    return _total(convs, [], 1, 2 * (hidden + hidden + cout), 0, 3, r2)
+    params, macs, acts, depth, _ = _inverted_unit(cin, cin * e, cout, k * k, r * r, r2 * r2,
+                                                  False)
+    return params, macs, acts, depth, r2
 
 
-def _skip_cost(kind: BlockKind, args: tuple[int, ...], r: int) -> Cost:
+def _skip_cost(k: int, e: int, args: tuple[int, ...], r: int) -> Cost:
     cin, cout, s = args
     r2 = out_size(r, s)
     if cin == cout and s == 1:
         return 0, 0, 0, 0, r2
-    return _total([_conv(cin, cout, 1, r2)], [], 1, 2 * cout, 0, 1, r2)
-
-
-def _total(first: list[tuple[int, int, int]], rest: list[tuple[int, int, int]], layers: int,
-           bn_first: int, bn_rest: int, depth: int, r2: int) -> Cost:
-    """Sum the convolutions of the first sub-layer plus (layers-1) copies of a later one."""
-    n = layers - 1
-    params = sum(c[0] for c in first) + n * sum(c[0] for c in rest) + bn_first + n * bn_rest
-    macs = sum(c[1] for c in first) + n * sum(c[1] for c in rest)
-    acts = sum(c[2] for c in first) + n * sum(c[2] for c in rest)
-    return params, macs, acts, depth, r2
+    return cin * cout + 2 * cout, cin * cout * r2 * r2, cout * r2 * r2, 1, r2
 
 
 _CONV_ARGS = ("in_channels", "out_channels", "stride", "sub_layers")

@@ -14,6 +14,7 @@ and every failure maps to one specific ``Issue`` with a character position. Noth
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from phasenas.space.arch import Arch, Block
 from phasenas.space.blocks import ALIAS_PREFIX, BLOCKS
@@ -24,6 +25,7 @@ MAX_INT_DIGITS = 9
 
 _BLOCK = re.compile(r"\s*([A-Za-z][A-Za-z0-9]*)\s*\(([^()]*)\)\s*", re.ASCII)
 _INT = re.compile(r"\s*([0-9]+)\s*", re.ASCII)
+_PLAIN_ARGS = re.compile(r"[0-9]{1,%d}(?:,[0-9]{1,%d})*" % (MAX_INT_DIGITS, MAX_INT_DIGITS), re.ASCII)
 _NUMBERISH = re.compile(r"\s*[-+]?[0-9]*\.?[0-9]+([eE][-+]?[0-9]+)?\s*", re.ASCII)
 
 
@@ -64,7 +66,7 @@ def parse(text: str, max_length: int = MAX_TEXT_LENGTH) -> Arch:
     return Arch(tuple(blocks))
 
 
-def _parse_block(match: re.Match[str], index: int) -> tuple[Block | None, list[Issue]]:
+def _parse_block(match: re.Match[str], index: int) -> tuple[Block | None, Sequence[Issue]]:
     raw_name, raw_args = match.group(1), match.group(2)
     name_pos, args_pos = match.start(1), match.start(2)
     name = canonical_block_name(raw_name)
@@ -72,6 +74,8 @@ def _parse_block(match: re.Match[str], index: int) -> tuple[Block | None, list[I
         return None, [Issue("unknown_block", f"unknown block {raw_name!r}; known blocks: {_known_names()}",
                             position=name_pos, block=index)]
     kind = BLOCKS[name]
+    if _PLAIN_ARGS.fullmatch(raw_args) and raw_args.count(",") == kind.arity - 1:  # the common case, fast
+        return Block(name, tuple(map(int, raw_args.split(",")))), ()
     parts = raw_args.split(",")
     if len(parts) != kind.arity:
         return None, [Issue("wrong_arity",

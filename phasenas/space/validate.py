@@ -14,6 +14,8 @@ from phasenas.space.blocks import BLOCKS
 from phasenas.space.errors import ArchError, Issue
 from phasenas.space.parse import MAX_TEXT_LENGTH, parse
 
+MAX_SUB_LAYERS = 64
+
 
 @dataclass(frozen=True, slots=True)
 class Task:
@@ -75,31 +77,27 @@ def measure(arch: Arch, task: Task, budget: Budget = Budget(),
         return None, [Issue("empty", "no blocks")]
     if len(arch.blocks) > budget.max_blocks:
         return None, [Issue("too_many_blocks", f"{len(arch.blocks)} blocks; the limit is {budget.max_blocks}")]
-    for i, block in enumerate(arch.blocks):
-        issues.extend(_check_arguments(i, block.name, block.args, budget, allowed))
-    bad_arguments = bool(issues)
-
-    first = arch.blocks[0]
-    if first.in_channels != task.image_channels:
-        issues.append(Issue("input_channels", f"the first block takes {first.in_channels} channels but images have "
-                                              f"{task.image_channels}", block=0))
-    for i in range(1, len(arch.blocks)):
-        prev, block = arch.blocks[i - 1], arch.blocks[i]
-        if block.in_channels != prev.out_channels:
-            issues.append(Issue("channel_mismatch", f"{block.name} takes {block.in_channels} channels but the block "
-                                                    f"before outputs {prev.out_channels}", block=i))
-    if bad_arguments:
+    layer_cap = min(MAX_SUB_LAYERS, budget.max_depth or MAX_SUB_LAYERS)
+    previous_out = task.image_channels
+    for i, (name, args) in enumerate(arch.blocks):
+        if not ((allowed is None or name in allowed) and args[2] in (1, 2) and min(args) >= 1
+                and max(args) <= budget.max_channels and args[-1] <= layer_cap):  # fast path: all arguments fine
+            issues.extend(_argument_issues(i, name, args, budget, allowed))
+        if args[0] != previous_out:
+            issues.append(_chain_issue(i, name, args[0], previous_out))
+        previous_out = args[1]
+    if any(issue.code not in ("input_channels", "channel_mismatch") for issue in issues):
         return None, issues
 
     params = flops = depth = activations = 0
     resolution = task.resolution
-    for i, block in enumerate(arch.blocks):
-        if resolution // block.stride < 1:
-            issues.append(Issue("spatial_collapse", f"{block.name} downsamples a {resolution}x{resolution} map "
-                                                    f"with stride {block.stride}: nothing is left before the head",
+    for i, (name, args) in enumerate(arch.blocks):
+        if resolution // args[2] < 1:
+            issues.append(Issue("spatial_collapse", f"{name} downsamples a {resolution}x{resolution} map "
+                                                    f"with stride {args[2]}: nothing is left before the head",
                                 block=i))
             return None, issues
-        p, m, a, d, resolution = BLOCKS[block.name].cost(block.args, resolution)
+        p, m, a, d, resolution = BLOCKS[name].cost(args, resolution)
         params, flops, depth, activations = params + p, flops + m, depth + d, activations + a
     last = arch.blocks[-1].out_channels
     params += last * task.classes + task.classes
@@ -109,7 +107,15 @@ def measure(arch: Arch, task: Task, budget: Budget = Budget(),
     return metrics, issues
 
 
-def _check_arguments(i: int, name: str, args: tuple[int, ...], budget: Budget,
+def _chain_issue(i: int, name: str, in_channels: int, previous_out: int) -> Issue:
+    if i == 0:
+        return Issue("input_channels", f"the first block takes {in_channels} channels but images have "
+                                       f"{previous_out}", block=0)
+    return Issue("channel_mismatch", f"{name} takes {in_channels} channels but the block before outputs "
+                                     f"{previous_out}", block=i)
+
+
+def _argument_issues(i: int, name: str, args: tuple[int, ...], budget: Budget,
                      allowed: Collection[str] | None) -> list[Issue]:
     kind = BLOCKS[name]
     if allowed is not None and name not in allowed:
@@ -128,8 +134,9 @@ def _check_arguments(i: int, name: str, args: tuple[int, ...], budget: Budget,
         elif arg == "sub_layers" and budget.max_depth is not None and value > budget.max_depth:
             issues.append(Issue("too_deep", f"{name}: {value} sub-layers exceed the depth limit {budget.max_depth}",
                                 block=i))
-        elif arg == "sub_layers" and value > 64:
-            issues.append(Issue("too_deep", f"{name}: {value} sub-layers; at most 64 per block", block=i))
+        elif arg == "sub_layers" and value > MAX_SUB_LAYERS:
+            issues.append(Issue("too_deep", f"{name}: {value} sub-layers; at most {MAX_SUB_LAYERS} per block",
+                                block=i))
     return issues
 
 
