@@ -90,6 +90,7 @@ class ScoringSettings(_Strict):
     proxy: str | None = Field(default=None, description="Zero-shot proxy; default: the space's (naswot on macro).")
     backend: Literal["local", "ray"] = "local"
     workers: int | None = Field(default=None, ge=1, description="Scoring workers; default one per core or GPU.")
+    batch_size: int | None = Field(default=None, ge=2, description="Proxy input batch; default: the scoring default.")
     cache_dir: Path | None = Field(default=None, description="Score cache; default <run dir>/score-cache.")
     overlap: bool = Field(default=True, description="Score one batch while the agents write the next.")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
@@ -14,8 +15,14 @@ from phasenas.graph.pool import top_and_diverse
 from phasenas.graph.state import SearchState
 
 
+def start_design(ctx: SearchContext, step: int, slot: int) -> str:
+    """A random design for one call, the same on every replay (seeded by run seed, step and slot)."""
+    rng = random.Random(f"{ctx.config.seed}:{step}:{slot}")
+    return ctx.space.canonical(ctx.space.sample(rng))
+
+
 def explore_inputs(ctx: SearchContext, state: SearchState, step: int, slot: int) -> dict[str, Any]:
-    """Inputs of the explore prompt for one of the k calls of a step."""
+    """Inputs of the explore prompts for one of the k calls of a step (a version may use a subset)."""
     pool_settings = ctx.config.pool
     top, diverse = top_and_diverse(state["pool"], pool_settings.show_top, pool_settings.show_diverse)
     return {
@@ -24,6 +31,7 @@ def explore_inputs(ctx: SearchContext, state: SearchState, step: int, slot: int)
         "budget": budget_text(ctx.space),
         "top": entries_text(top),
         "diverse": entries_text(diverse),
+        "start": start_design(ctx, step, slot),
         "focus": focus(EXPLORE_FOCI, step, slot, ctx.config.explorer.proposals),
     }
 

@@ -21,7 +21,8 @@ EXPLORE_FOCI = (
     "move where the resolution is reduced (strides)",
     "a bold design unlike the ones above",
 )
-REFINE_FOCI = ("widths", "depth", "kernel sizes", "block types")
+REFINE_FOCI = ("the early layers", "the middle layers", "the late layers", "the widths", "the depth",
+               "the kernel sizes", "the block types")
 
 
 def answer_format(kind: ConstraintKind) -> str:

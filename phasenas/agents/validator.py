@@ -2,7 +2,8 @@
 
 Invalid proposals keep the validator's specific errors and go back to the agent that wrote them for at
 most R rounds; valid ones whose canonical form was already evaluated, is being scored, or appears earlier
-in the batch are dropped before they cost a score.
+in the batch are dropped before they cost a score, and go back too (asking for a different one), since a
+model that keeps repeating itself would otherwise spend LLM calls without ever producing an evaluation.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from phasenas.space import Issue, Space, ValidationReport
 from phasenas.store import NodeRecord, ProposalRecord
 
 NO_ARCHITECTURE = Issue("no_architecture", "the answer contains no architecture string")
+DUPLICATE = Issue("duplicate", "this architecture was already proposed; propose a different one")
 
 
 def check_text(space: Space, text: str) -> ValidationReport:
@@ -46,8 +48,9 @@ def validate_batch(space: Space, batch: list[Candidate], known: Callable[[str], 
             else:
                 duplicate = report.canonical in seen or known(report.canonical)
                 seen.add(report.canonical)
+                found = [DUPLICATE] if duplicate else []
                 candidate = {**candidate, "status": "duplicate" if duplicate else "valid",
-                             "canonical": report.canonical, "errors": []}
+                             "canonical": report.canonical, "errors": [str(i) for i in found]}
         judged.append(candidate)
         issues.append(found)
     return judged, issues
@@ -68,7 +71,7 @@ async def validator(state: SearchState, runtime: Runtime[SearchContext]) -> dict
                 phase=after["phase"], agent=after["agent"], status=after["status"], canonical=after["canonical"],
                 errors=[i.to_dict() for i in found]))
     can_repair = state["round"] < ctx.config.repair_rounds
-    repair_slots = [c["slot"] for c in batch if c["status"] == "invalid" and can_repair]
+    repair_slots = [c["slot"] for c in batch if c["status"] in ("invalid", "duplicate") and can_repair]
     counts = {s: sum(c["status"] == s for c in batch) for s in ("valid", "invalid", "duplicate", "failed")}
     finished = time.time()
     ctx.store.record_node(NodeRecord(step=state["step"], node="validator", phase=state["phase"], round=state["round"],

@@ -8,13 +8,16 @@ app = typer.Typer(name="phasenas", help="LLM-driven neural architecture search i
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
 
-
 @app.callback()
 def _root() -> None:
     """LLM-driven neural architecture search in two phases (PhaseNAS)."""
+    from phasenas import logs
+
+    logs.configure()  # library events go to stderr (warnings and up), never into a command's stdout
 
 
-from phasenas.cli import validate  # noqa: E402,F401  (registers the command)
+# Each module registers its commands on `app`.
+from phasenas.cli import validate, score, search, runs, train  # noqa: E402,F401
 
 
 def main() -> None:

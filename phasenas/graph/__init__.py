@@ -1,1 +1,1 @@
-"""The PhaseNAS LangGraph state machine: state, routing, wiring."""
+"""The PhaseNAS LangGraph state machine: state, routing, pool, wiring (`build.build_graph`)."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from langchain_core.language_models import BaseChatModel
 
-from phasenas.agents.scorer import ScoringPipeline
+from phasenas.agents.pipeline import ScoringPipeline
 from phasenas.config import SearchConfig
 from phasenas.graph.routing import RoutingPolicy
 from phasenas.llm.constraints import OutputConstraint

@@ -67,7 +67,6 @@ class SearchState(TypedDict):
     gamma_trans: float | None
     gamma_stop: float | None
     stuck: int
-    phase_steps: int
     progress: list[float]
     usage: Usage
     batch: list[Candidate]
@@ -81,7 +80,7 @@ def initial_state(gamma_trans: float | None, gamma_stop: float | None) -> Search
     """The state a new run starts from."""
     return SearchState(
         step=0, round=0, phase="explore", best=None, best_score=None, pool=[], gamma_trans=gamma_trans,
-        gamma_stop=gamma_stop, stuck=0, phase_steps=0, progress=[],
+        gamma_stop=gamma_stop, stuck=0, progress=[],
         usage=Usage(evaluations=0, llm_calls=0, tokens=0, cost_usd=0.0, elapsed_s=0.0),
         batch=[], repair_slots=[], in_flight=[], switched_at_step=None, stop_reason=None,
     )

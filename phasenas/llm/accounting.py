@@ -145,7 +145,7 @@ class UsageRecorder(AsyncCallbackHandler):
             estimated = True
         else:
             prompt_tokens, completion_tokens, estimated = 0, 0, False
-        attempts = int(meta.get("attempts") or getattr(error, "attempts", 1))
+        attempts = int(meta.get("attempts") or getattr(error, "attempts", None) or 1)
         name, version = split_prompt_id(pending.prompt)
         record = CallRecord(
             run_id=str(run_id),

@@ -62,7 +62,7 @@ class AnthropicChatModel(HTTPChatModel):
         try:
             text = "".join(block["text"] for block in data["content"] if block.get("type") == "text")
         except (KeyError, TypeError):
-            raise BadResponse(f"anthropic {self.model}: answer has no text content",
+            raise BadResponse("answer has no text content",
                               provider=self.provider, model=self.model) from None
         usage = data.get("usage") or {}
         return Completion(

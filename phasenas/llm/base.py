@@ -78,7 +78,7 @@ class PhaseChatModel(BaseChatModel):
     timeout_s: float = Field(default=120.0, gt=0)
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
     limits: Limits = Field(default_factory=Limits)
-    limit_key: str | None = None  # models with the same key share limits; default: one per endpoint and model
+    limit_key: str | None = None  # models with the same key share limits; default: one per endpoint
     fallback: BaseChatModel | None = None  # used when a call still fails with a retryable error after all retries
 
     @property

@@ -9,7 +9,8 @@ class LLMError(Exception):
     retryable: bool = False
 
     def __init__(self, message: str, *, provider: str = "", model: str = "") -> None:
-        super().__init__(message)
+        where = " ".join(p for p in (provider, model) if p)
+        super().__init__(f"{where}: {message}" if where else message)
         self.provider = provider
         self.model = model
         self.attempts = 1

@@ -26,12 +26,41 @@ from phasenas.llm.registry import register_provider
 from phasenas.llm.resilience import Limits
 
 _INSTALL_HINT = 'pip install "phasenas[local]"  (builds llama-cpp-python)'
-_instances: dict[tuple[Any, ...], tuple[Any, threading.Lock]] = {}
+_instances: dict[tuple[Any, ...], _SharedLlama] = {}
 _instances_lock = threading.Lock()
 
 
 class _Cancelled(Exception):
-    """Raised inside llama.cpp's sampling loop to stop a generation whose caller went away."""
+    """A generation stopped because its caller went away."""
+
+
+class _SharedLlama:
+    """One loaded model, used by one call at a time, whose running decode can be aborted.
+
+    llama.cpp checks an abort callback during every decode; ours reads the running call's cancel flag,
+    so a cancelled call stops within one token instead of generating up to max_tokens.
+    """
+
+    def __init__(self, llama: Any, llama_cpp: Any) -> None:
+        self.llama = llama
+        self.lock = threading.Lock()
+        self.cancel = threading.Event()
+        self._abort = llama_cpp.ggml_abort_callback(lambda _data: self.cancel.is_set())  # kept alive here
+        llama_cpp.llama_set_abort_callback(llama._ctx.ctx, self._abort, None)
+
+    def generate(self, cancel: threading.Event, **request: Any) -> dict[str, Any]:
+        with self.lock:
+            if cancel.is_set():
+                raise _Cancelled
+            self.cancel = cancel
+            try:
+                return self.llama.create_chat_completion(**request)
+            except RuntimeError:
+                if cancel.is_set():  # llama_decode reports the abort as a failed decode
+                    raise _Cancelled from None
+                raise
+            finally:
+                self.cancel = threading.Event()
 
 
 def _llama_cpp() -> Any:
@@ -83,8 +112,8 @@ class LocalChatModel(PhaseChatModel):
     def _endpoint(self) -> str:
         return f"{self.model}@{self.n_threads}t"
 
-    def _instance(self) -> tuple[Any, threading.Lock]:
-        """The shared Llama for this model's settings, loaded on first use (blocking: call from a thread)."""
+    def _instance(self) -> _SharedLlama:
+        """The shared model for this object's settings, loaded on first use (blocking: call from a thread)."""
         path = resolve_model_path(self.model, self.model_dir)
         llama_cpp = _llama_cpp()
         gpu_layers = self.n_gpu_layers
@@ -93,31 +122,26 @@ class LocalChatModel(PhaseChatModel):
         key = (str(Path(path).resolve()), self.n_ctx, self.n_threads, gpu_layers, self.chat_format)
         with _instances_lock:
             if key not in _instances:
-                llama = llama_cpp.Llama(
-                    model_path=str(path), n_ctx=self.n_ctx, n_threads=self.n_threads,
-                    n_threads_batch=self.n_threads, n_gpu_layers=gpu_layers, chat_format=self.chat_format,
-                    verbose=False,
-                )
-                _instances[key] = (llama, threading.Lock())
+                try:
+                    llama = llama_cpp.Llama(
+                        model_path=str(path), n_ctx=self.n_ctx, n_threads=self.n_threads,
+                        n_threads_batch=self.n_threads, n_gpu_layers=gpu_layers, chat_format=self.chat_format,
+                        verbose=False,
+                    )
+                except ValueError as exc:  # llama-cpp-python's "Failed to load model from file"
+                    raise ConfigError(
+                        f"llama.cpp cannot load {path}: {exc}", provider="local", model=self.model
+                    ) from None
+                _instances[key] = _SharedLlama(llama, llama_cpp)
             return _instances[key]
 
     def _generate_blocking(
         self, messages: list[dict[str, str]], stop: list[str] | None, grammar: Any, cancel: threading.Event
     ) -> dict[str, Any]:
-        llama, lock = self._instance()
-
-        def stop_when_cancelled(_input_ids: Any, scores: Any) -> Any:
-            if cancel.is_set():
-                raise _Cancelled
-            return scores
-
-        with lock:
-            if cancel.is_set():
-                raise _Cancelled
-            return llama.create_chat_completion(
-                messages=messages, temperature=self.temperature, max_tokens=self.max_tokens, stop=stop or [],
-                seed=self.seed, grammar=grammar, logits_processor=[stop_when_cancelled],
-            )
+        return self._instance().generate(
+            cancel, messages=messages, temperature=self.temperature, max_tokens=self.max_tokens, stop=stop or [],
+            seed=self.seed, grammar=grammar,
+        )
 
     async def _complete(
         self, messages: list[BaseMessage], stop: list[str] | None, kind: ConstraintKind,
@@ -134,14 +158,14 @@ class LocalChatModel(PhaseChatModel):
         try:
             data = await asyncio.shield(work)
         except asyncio.CancelledError:
-            cancel.set()  # the thread stops at its next token and frees the model for the next caller
+            cancel.set()  # the running decode aborts and the model is free for the next caller
             work.add_done_callback(_consume_outcome)
             raise
         try:
             choice = data["choices"][0]
             text = choice["message"]["content"] or ""
         except (KeyError, IndexError, TypeError):
-            raise BadResponse(f"local {self.model}: llama.cpp returned no message", provider="local",
+            raise BadResponse("llama.cpp returned no message", provider="local",
                               model=self.model) from None
         usage = data.get("usage") or {}
         return Completion(

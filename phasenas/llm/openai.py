@@ -78,7 +78,7 @@ class OpenAIChatModel(HTTPChatModel):
             choice = data["choices"][0]
             text = choice["message"]["content"] or ""
         except (KeyError, IndexError, TypeError):
-            raise BadResponse(f"openai {self.model}: answer has no choices[0].message.content",
+            raise BadResponse("answer has no choices[0].message.content",
                               provider=self.provider, model=self.model) from None
         usage = data.get("usage") or {}
         return Completion(

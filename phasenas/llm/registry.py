@@ -22,6 +22,8 @@ Builder = Callable[..., BaseChatModel]
 B = TypeVar("B", bound=Builder)
 ENTRY_POINT_GROUP = "phasenas.llm_providers"
 _PROVIDERS: dict[str, Builder] = {}
+# Built-in providers whose modules are imported on first use (they pull in more than the provider layer).
+_LAZY_BUILTINS = {"replay": "phasenas.llm.replay"}
 
 ChatModelSpec = str | Mapping[str, Any]
 
@@ -40,13 +42,15 @@ def register_provider(name: str) -> Callable[[B], B]:
 
 def list_providers(pattern: str = "*") -> list[str]:
     """Registered provider names (built-in and entry points) matching an fnmatch pattern."""
-    names = set(_PROVIDERS) | {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    names = set(_PROVIDERS) | set(_LAZY_BUILTINS) | {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}
     return sorted(n for n in names if fnmatch.fnmatch(n, pattern))
 
 
 def _builder(name: str) -> Builder:
     if ":" in name:
         return _import_attribute(name)
+    if name not in _PROVIDERS and name in _LAZY_BUILTINS:
+        importlib.import_module(_LAZY_BUILTINS[name])  # registers itself
     if name in _PROVIDERS:
         return _PROVIDERS[name]
     for ep in entry_points(group=ENTRY_POINT_GROUP, name=name):

@@ -111,43 +111,49 @@ async def post_json(
     line or traceback local ever holds a key the server echoed back.
     """
     timeout = aiohttp.ClientTimeout(total=timeout_s, sock_connect=connect_timeout_s)
-    where = dict(provider=provider, model=model)
     try:
         async with shared_session().post(url, data=orjson.dumps(payload), headers=headers, timeout=timeout) as resp:
             text = headers.redact((await resp.read()).decode("utf-8", errors="replace"))
             status = resp.status
             retry_after = parse_retry_after(resp.headers.get("Retry-After"))
     except TimeoutError:
-        raise ProviderTimeout(f"{provider} {model}: no answer from {url} within {timeout_s:g}s", **where) from None
+        raise ProviderTimeout(f"no answer from {url} within {timeout_s:g}s", provider=provider, model=model) from None
     except aiohttp.ClientPayloadError as exc:
-        raise BadResponse(f"{provider} {model}: truncated answer from {url} ({type(exc).__name__})", **where) from None
+        raise BadResponse(
+            f"truncated answer from {url} ({type(exc).__name__})", provider=provider, model=model
+        ) from None
     except aiohttp.ClientError as exc:
         raise ProviderUnavailable(
-            f"{provider} {model}: cannot reach {url} ({type(exc).__name__}: {headers.redact(str(exc))})", **where
+            f"cannot reach {url} ({type(exc).__name__}: {headers.redact(str(exc))})", provider=provider, model=model
         ) from None
     if status >= 400:
-        raise _status_error(status, text[:_BODY_SNIPPET], retry_after, url, auth_hint, where)
+        raise _status_error(status, text[:_BODY_SNIPPET], retry_after, url, auth_hint, provider, model)
     try:
         data = orjson.loads(text)
     except orjson.JSONDecodeError:
         raise BadResponse(
-            f"{provider} {model}: answer from {url} is not JSON: {text[:_BODY_SNIPPET]!r}", **where
+            f"answer from {url} is not JSON: {text[:_BODY_SNIPPET]!r}", provider=provider, model=model
         ) from None
     if not isinstance(data, dict):
-        raise BadResponse(f"{provider} {model}: answer from {url} is not a JSON object", **where)
+        raise BadResponse(f"answer from {url} is not a JSON object", provider=provider, model=model)
     return data
 
 
 def _status_error(
-    status: int, snippet: str, retry_after: float | None, url: str, auth_hint: str, where: dict[str, str]
+    status: int, snippet: str, retry_after: float | None, url: str, auth_hint: str, provider: str, model: str
 ) -> LLMError:
-    head = f"{where['provider']} {where['model']}: HTTP {status} from {url}"
+    head = f"HTTP {status} from {url}"
     if status in (401, 403):
         return AuthFailed(
-            f"{head}: the API key is missing, invalid or not allowed this model ({auth_hint}): {snippet}", **where
+            f"{head}: the API key is missing, invalid or not allowed this model ({auth_hint}): {snippet}",
+            provider=provider, model=model,
         )
     if status == 429:
-        return RateLimited(f"{head}: rate limited: {snippet}", retry_after_s=retry_after, **where)
+        return RateLimited(
+            f"{head}: rate limited: {snippet}", retry_after_s=retry_after, provider=provider, model=model
+        )
     if status >= 500:
-        return ProviderUnavailable(f"{head}: {snippet}", status=status, retry_after_s=retry_after, **where)
-    return RequestRejected(f"{head}: {snippet}", status=status, **where)
+        return ProviderUnavailable(
+            f"{head}: {snippet}", status=status, retry_after_s=retry_after, provider=provider, model=model
+        )
+    return RequestRejected(f"{head}: {snippet}", status=status, provider=provider, model=model)

@@ -13,7 +13,10 @@ from pathlib import Path
 
 import orjson
 
-from phasenas.scoring.results import Outcome
+from phasenas.scoring.registry import Proxy
+from phasenas.scoring.results import CACHEABLE_FAILURES, Outcome
+from phasenas.scoring.settings import ScoreSettings
+from phasenas.space import Task
 
 FILE_NAME = "scores.sqlite"
 
@@ -50,6 +53,11 @@ class CacheKey:
         return cls(canonical, proxy, orjson.dumps(settings, option=orjson.OPT_SORT_KEYS).decode(), resolution,
                    classes)
 
+    @classmethod
+    def for_candidate(cls, canonical: str, proxy: Proxy, settings: ScoreSettings, task: Task) -> CacheKey:
+        """The key of scoring ``canonical`` with ``proxy``: only the settings that proxy reads take part."""
+        return cls.make(canonical, proxy.name, settings.subset(proxy.settings), task.resolution, task.classes)
+
 
 class ScoreCache:
     """SQLite-backed map CacheKey -> Outcome (one connection per instance; use from one thread)."""
@@ -70,6 +78,9 @@ class ScoreCache:
         return None if row is None else Outcome(*row)
 
     def put(self, key: CacheKey, outcome: Outcome) -> None:
+        """Store an outcome worth keeping: a score, or a failure that is the candidate's own (not a timeout)."""
+        if outcome.error is not None and outcome.error not in CACHEABLE_FAILURES:
+            return
         self._db.execute(
             "INSERT OR REPLACE INTO scores VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (key.canonical, key.proxy, key.settings, key.resolution, key.classes, outcome.score, outcome.error,

@@ -33,7 +33,7 @@ class EnsembleRanker:
             raise ValueError(f"expected {len(self.components)} component scores, got {len(scores)}")
         if canonical not in self._scores:
             self._scores[canonical] = tuple(scores)
-            for column, value in zip(self._sorted, scores):
+            for column, value in zip(self._sorted, scores, strict=True):
                 insort(column, value)
         return self._rank_average(self._scores[canonical])
 
@@ -46,7 +46,7 @@ class EnsembleRanker:
         if n <= 1:
             return 0.5
         total = 0.0
-        for column, value in zip(self._sorted, scores):
+        for column, value in zip(self._sorted, scores, strict=True):
             below = bisect_left(column, value)
             ties = bisect_right(column, value) - below - 1  # others with the same value
             total += (below + 0.5 * ties) / (n - 1)

@@ -23,8 +23,15 @@ import orjson
 import structlog
 
 from phasenas.scoring.pool import WorkerDied
-from phasenas.scoring.protocol import ScoreReply, ScoreRequest, decode_reply, decode_request, encode, \
-    prepare_worker, run_request
+from phasenas.scoring.protocol import (
+    ScoreReply,
+    ScoreRequest,
+    decode_reply,
+    decode_request,
+    encode,
+    prepare_worker,
+    run_request,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -127,19 +134,9 @@ class LocalWorker:
             await asyncio.to_thread(process.join)
             process.close()
 
-    async def close(self) -> None:
-        if self._conn is not None and self._process is not None:
-            try:
-                self._conn.send_bytes(encode({"stop": True}))
-            except OSError:
-                pass  # already gone; kill() below reaps it
-            else:
-                await asyncio.to_thread(self._process.join, 5.0)
-        await self.kill()
-
 
 def worker_main(conn: Connection, slot: WorkerSlot, imports: tuple[str, ...]) -> None:
-    """Entry point of a worker process: serve batches until told to stop or the parent goes away."""
+    """Entry point of a worker process: serve batches until the parent closes the pipe or is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
     if slot.device.startswith("cuda"):
@@ -152,8 +149,6 @@ def worker_main(conn: Connection, slot: WorkerSlot, imports: tuple[str, ...]) ->
         try:
             message = orjson.loads(conn.recv_bytes())
         except EOFError:
-            return
-        if message.get("stop"):
             return
         for data in message["requests"]:
             conn.send_bytes(encode(run_request(decode_request(data), slot.device)))

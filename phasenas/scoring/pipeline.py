@@ -11,17 +11,15 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 
-import structlog
 import torch
 
+from phasenas.scoring.cache import CacheKey, ScoreCache
 from phasenas.scoring.memory import estimate_bytes
 from phasenas.scoring.registry import Proxy, ProxyInput, UnknownProxy, get_proxy
-from phasenas.scoring.results import CandidateRejected, Failure, Outcome
+from phasenas.scoring.results import CandidateRejected, Failure, Outcome, ScoreResult
 from phasenas.scoring.seeding import derive_seed, seed_torch
 from phasenas.scoring.settings import ScoreSettings
 from phasenas.space import Space, ValidationReport, get_space
-
-log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +69,7 @@ def evaluate(space: Space, report: ValidationReport, proxy: Proxy, settings: Sco
             model = space.build(report.arch)
             if device is not None:
                 model = model.to(device)
-        except (RuntimeError, ValueError, TypeError) as exc:
+        except Exception as exc:  # noqa: BLE001  (any failure of the space's builder is this candidate's failure)
             raise CandidateRejected(Failure.BUILD_FAILED, f"{type(exc).__name__}: {exc}") from exc
     task = space.task
     inp = ProxyInput(model, report, task.image_channels, task.resolution, task.classes, settings, device)
@@ -79,11 +77,32 @@ def evaluate(space: Space, report: ValidationReport, proxy: Proxy, settings: Sco
         score = float(proxy(inp))
     except CandidateRejected:
         raise
-    except (RuntimeError, ValueError, ArithmeticError, TypeError, AttributeError, IndexError) as exc:
+    except Exception as exc:  # noqa: BLE001  (proxies may be user plugins: their errors fail the candidate only)
         raise CandidateRejected(Failure.PROXY_FAILED, f"{type(exc).__name__}: {exc}") from exc
     if not math.isfinite(score):
         raise CandidateRejected(Failure.NON_FINITE, f"{proxy.name} returned {score}")
     return score
+
+
+def score_once(space: Space, text: str, proxy_name: str, settings: ScoreSettings, *,
+               device: torch.device | None = None, memory_limit: int | None = None,
+               cache: ScoreCache | None = None) -> ScoreResult:
+    """Score one candidate in this process through ``cache`` (the CLI's path; the queue does this on workers)."""
+    report = space.validate(text)
+    key = None
+    if cache is not None and report.valid:
+        try:
+            key = CacheKey.for_candidate(report.canonical, get_proxy(proxy_name), settings, space.task)
+        except UnknownProxy:
+            key = None
+    hit = cache.get(key) if cache is not None and key is not None else None
+    if hit is not None:
+        return ScoreResult(report.canonical, proxy_name, hit.score, hit.error, hit.seconds, True, hit.detail)
+    outcome = score_text(space, text, proxy_name, settings, device, memory_limit)
+    if cache is not None and key is not None:
+        cache.put(key, outcome)
+    return ScoreResult(report.canonical, proxy_name, outcome.score, outcome.error, outcome.seconds, False,
+                       outcome.detail)
 
 
 def score_text(space: Space, text: str, proxy_name: str, settings: ScoreSettings,
@@ -98,6 +117,5 @@ def score_text(space: Space, text: str, proxy_name: str, settings: ScoreSettings
     except UnknownProxy as exc:
         return Outcome.failed(Failure.UNKNOWN_PROXY, str(exc), time.perf_counter() - start)
     except CandidateRejected as exc:
-        log.debug("scoring.rejected", proxy=proxy_name, failure=str(exc.failure), detail=exc.detail)
         return Outcome.failed(exc.failure, exc.detail, time.perf_counter() - start)
     return Outcome(score, None, None, time.perf_counter() - start)

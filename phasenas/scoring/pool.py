@@ -42,10 +42,7 @@ class WorkerHandle(Protocol):
         """The next reply; raises ``TimeoutError`` or ``WorkerDied``."""
 
     async def kill(self) -> None:
-        """Stop the worker now, whatever it is doing."""
-
-    async def close(self) -> None:
-        """Stop the worker politely (it finishes nothing more), killing it if it does not go."""
+        """Stop the worker now, whatever it is doing (a no-op when it is not running)."""
 
 
 @dataclass(order=True)
@@ -97,7 +94,7 @@ class WorkerPool:
             server.cancel()
         await asyncio.gather(*self._servers, return_exceptions=True)
         self._servers = []
-        await asyncio.gather(*(w.close() for w in self._workers), return_exceptions=True)
+        await asyncio.gather(*(w.kill() for w in self._workers), return_exceptions=True)
         while not self._pending.empty():
             self._pending.get_nowait().future.cancel()
         log.info("scoring.pool_closed", workers=len(self._workers))
@@ -126,7 +123,12 @@ class WorkerPool:
 
     async def _run_batch(self, worker: WorkerHandle, jobs: list[_Job]) -> bool:
         """Run one batch; returns whether the worker is still usable."""
-        worker.send([job.request for job in jobs])
+        try:
+            worker.send([job.request for job in jobs])
+        except WorkerDied as exc:
+            log.warning("scoring.worker_send_failed", worker=worker.name, reason=str(exc))
+            self._requeue(jobs)
+            return await self._restart(worker, [])
         in_flight = deque(jobs)
         while in_flight:
             head = in_flight[0]

@@ -25,7 +25,7 @@ from phasenas.scoring.pipeline import SpaceRef, check_valid, evaluate, guard_mem
 from phasenas.scoring.pool import WorkerHandle, WorkerPool
 from phasenas.scoring.protocol import ScoreRequest
 from phasenas.scoring.registry import Proxy, UnknownProxy, get_proxy
-from phasenas.scoring.results import CACHEABLE_FAILURES, CandidateRejected, Failure, Outcome, ScoreResult
+from phasenas.scoring.results import CandidateRejected, Failure, Outcome, ScoreResult
 from phasenas.scoring.settings import ScoreSettings
 from phasenas.space import ValidationReport
 
@@ -64,6 +64,8 @@ class ScoringQueue:
         self.space = self.space_ref.resolve()
         self.proxy = proxy or self.space.default_proxy
         self.settings = settings or ScoreSettings()
+        if backend not in ("local", "ray"):
+            raise ValueError(f"unknown backend {backend!r}; use 'local' or 'ray'")
         self.backend = backend
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         self._workers = workers
@@ -88,7 +90,7 @@ class ScoringQueue:
     async def start(self) -> None:
         """Open the cache and start the workers (this takes seconds: each imports torch)."""
         self._cache = ScoreCache(self.cache_dir)
-        workers = await self._make_workers()
+        workers = self._make_workers()
         self._pool = WorkerPool(workers, timeout=self._timeout, batch=self._batch)
         try:
             await self._pool.start()
@@ -113,20 +115,18 @@ class ScoringQueue:
             self._cache.close()
             self._cache = None
 
-    async def _make_workers(self) -> list[WorkerHandle]:
+    def _make_workers(self) -> list[WorkerHandle]:
         if self.backend == "ray":
             from phasenas.scoring.ray_backend import make_ray_workers
 
             workers, limit = make_ray_workers(self._workers, self._imports, self._ray_address)
-        elif self.backend == "local":
+        else:
             from phasenas.scoring.local import LocalWorker, plan_slots
             from phasenas.scoring.memory import default_memory_limit
 
             slots = plan_slots(self._workers)
             workers = [LocalWorker(i, slot, self._imports) for i, slot in enumerate(slots)]
             limit = default_memory_limit(slots[0].device, len(slots))
-        else:
-            raise ValueError(f"unknown backend {self.backend!r}; use 'local' or 'ray'")
         if self._memory_limit is None:
             self._memory_limit = limit
         return list(workers)
@@ -157,8 +157,7 @@ class ScoringQueue:
         if chosen.analytic:
             return self._score_analytic(report, chosen)
 
-        task = self.space.task
-        key = CacheKey.make(canonical, name, self.settings.subset(chosen.settings), task.resolution, task.classes)
+        key = CacheKey.for_candidate(canonical, chosen, self.settings, self.space.task)
         hit = self._require_cache().get(key)
         if hit is not None:
             return _result(canonical, name, hit, cached=True)
@@ -184,8 +183,7 @@ class ScoringQueue:
                                self.space_ref.classes, key.canonical, key.proxy, self.settings.to_dict())
         reply = await self._pool.submit(request)
         outcome = Outcome(reply.score, reply.error, reply.detail, reply.seconds)
-        if outcome.error is None or outcome.error in CACHEABLE_FAILURES:
-            self._require_cache().put(key, outcome)
+        self._require_cache().put(key, outcome)
         log.info("scoring.task_done", canonical=key.canonical, proxy=key.proxy, score=outcome.score,
                  error=outcome.error, seconds=round(outcome.seconds, 4))
         return _result(key.canonical, key.proxy, outcome, cached=False)
@@ -210,7 +208,8 @@ class ScoringQueue:
         canonical = parts[0].canonical
         assert canonical is not None and all(p.score is not None for p in parts)
         score = self._ranker.add(canonical, [p.score for p in parts])  # type: ignore[misc]
-        return ScoreResult(canonical, ENSEMBLE, score, None, seconds, cached=all(p.cached for p in parts))
+        no_worker_ran = all(p.cached or get_proxy(p.proxy).analytic for p in parts)
+        return ScoreResult(canonical, ENSEMBLE, score, None, seconds, cached=no_worker_ran)
 
     def _require_cache(self) -> ScoreCache:
         if self._cache is None:

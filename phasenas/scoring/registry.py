@@ -11,7 +11,7 @@ import fnmatch
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import structlog
 
@@ -20,6 +20,8 @@ from phasenas.scoring.settings import ScoreSettings
 
 if TYPE_CHECKING:
     import torch
+
+    from phasenas.space import ValidationReport
 
 log = structlog.get_logger(__name__)
 
@@ -35,7 +37,7 @@ class ProxyInput:
     """Everything a proxy may read. ``model`` is None for analytic proxies."""
 
     model: torch.nn.Module | None
-    report: Any                  # phasenas.space.ValidationReport of the candidate
+    report: ValidationReport | None  # the candidate's validation report (params, flops, activations)
     image_channels: int
     resolution: int
     classes: int

@@ -49,7 +49,10 @@ class Outcome:
 
 @dataclass(frozen=True, slots=True)
 class ScoreResult:
-    """The answer to ``ScoringQueue.score``: ``score`` is None exactly when ``error`` says why."""
+    """The answer to ``ScoringQueue.score``: ``score`` is None exactly when ``error`` says why.
+
+    ``seconds`` is the time the score took to compute (for a cache hit, the original computation's).
+    """
 
     canonical: str | None
     proxy: str

@@ -6,7 +6,7 @@
 True
 """
 
-from phasenas.space import macro, zen  # noqa: F401  (registers the spaces)
+from phasenas.space import detection, macro, zen  # noqa: F401  (registers the spaces)
 from phasenas.space.arch import Arch, Block
 from phasenas.space.base import Space, UnknownSpace, get_space, list_spaces, register_space
 from phasenas.space.errors import ArchError, Issue

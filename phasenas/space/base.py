@@ -10,15 +10,18 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import orjson
 
 from phasenas.errors import PhaseNASError
 from phasenas.space.arch import Arch
-from phasenas.space.build import Network, build
 from phasenas.space.errors import ArchError
 from phasenas.space.parse import parse
 from phasenas.space.validate import Budget, Task, ValidationReport, report_for
+
+if TYPE_CHECKING:
+    from phasenas.space.build import Network
 
 _ARCH_RUN = re.compile(r"(?:[A-Za-z][A-Za-z0-9]*\s*\([^()\n]*\)\s*)+", re.ASCII)
 
@@ -60,6 +63,9 @@ class Space(ABC):
         return report
 
     def build(self, arch: Arch) -> Network:
+        """The torch module (imported lazily: parsing and validation never load torch)."""
+        from phasenas.space.build import build
+
         return build(arch, self.task.classes)
 
     def with_task(self, **changes: int) -> Space:

@@ -20,7 +20,7 @@ from phasenas.llm import (
     create_chat_model,
 )
 from phasenas.llm.resilience import Limits, shared_limiter
-from tests.llm.conftest import FaultServer, openai_spec
+from tests.llm.fault_server import FaultServer, openai_spec
 
 ASK = [HumanMessage("propose an architecture")]
 
@@ -171,3 +171,8 @@ def test_backoff_grows_exponentially_with_jitter_and_respects_retry_after() -> N
 def test_sync_invoke_uses_its_own_loop(fault_server_sync: str) -> None:
     model = create_chat_model({"provider": "openai", "base_url": fault_server_sync, "model": "m"})
     assert model.invoke(ASK).content == "ok"
+
+
+async def test_sync_invoke_from_inside_a_running_loop(fault_server_sync: str) -> None:
+    model = create_chat_model({"provider": "openai", "base_url": fault_server_sync, "model": "m"})
+    assert model.invoke(ASK).content == "ok"  # runs on a helper thread instead of deadlocking this loop

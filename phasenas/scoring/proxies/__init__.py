@@ -1,5 +1,5 @@
 """The built-in proxies; importing this package registers them."""
 
-from phasenas.scoring.proxies import analytic, gradnorm, naswot, synflow, zen
+from phasenas.scoring.proxies import analytic, gradnorm, naswot, synflow, zen, zen_det
 
-__all__ = ["analytic", "gradnorm", "naswot", "synflow", "zen"]
+__all__ = ["analytic", "gradnorm", "naswot", "synflow", "zen", "zen_det"]

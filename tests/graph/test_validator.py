@@ -1,0 +1,54 @@
+"""The validator's judgement of LLM text: invalid with specific errors, duplicates dropped, valid kept."""
+
+from __future__ import annotations
+
+import random
+
+from phasenas.agents.validator import check_text, validate_batch
+from phasenas.graph.state import Candidate
+from phasenas.space import get_space
+from tests.graph.fakes import BROKEN
+
+SPACE = get_space("macro")
+
+
+def candidate(slot: int, text: str) -> Candidate:
+    return Candidate(slot=slot, round=0, step=1, phase="explore", agent="explorer", model="m", prompt="explore@1",
+                     call_key=f"1/explorer/0/{slot}", text=text, canonical=None, status="pending", errors=[],
+                     input_tokens=0, output_tokens=0, latency_s=0.0)
+
+
+def arch(seed: int) -> str:
+    return str(SPACE.sample(random.Random(seed)))
+
+
+def test_invalid_text_gets_the_space_s_specific_errors() -> None:
+    [judged], [issues] = validate_batch(SPACE, [candidate(0, f"Sure! {BROKEN}")], lambda _c: False)
+    assert judged["status"] == "invalid"
+    assert [i.code for i in issues] == ["not_in_space"]
+    assert "10 blocks" in judged["errors"][0]
+
+
+def test_empty_answer_is_reported_as_no_architecture() -> None:
+    assert [i.code for i in check_text(SPACE, "   ").errors] == ["no_architecture"]
+
+
+def test_duplicates_are_dropped_within_the_batch_and_against_known_forms() -> None:
+    a, b, c = arch(1), arch(2), arch(3)
+    known = {SPACE.validate(c).canonical}
+    batch = [candidate(0, a), candidate(1, f"```{a}```"), candidate(2, b), candidate(3, c)]
+    judged, issues = validate_batch(SPACE, batch, lambda canonical: canonical in known)
+    assert [j["status"] for j in judged] == ["valid", "duplicate", "valid", "duplicate"]
+    assert judged[0]["canonical"] == SPACE.validate(a).canonical
+    assert [[i.code for i in found] for found in issues] == [[], ["duplicate"], [], ["duplicate"]]
+
+
+def test_the_first_valid_architecture_in_the_answer_wins() -> None:
+    text = f"First try: {BROKEN}\nBetter: {arch(4)}"
+    assert check_text(SPACE, text).canonical == SPACE.validate(arch(4)).canonical
+
+
+def test_already_judged_candidates_are_left_alone() -> None:
+    done = {**candidate(0, arch(5)), "status": "valid", "canonical": SPACE.validate(arch(5)).canonical}
+    judged, _ = validate_batch(SPACE, [done, candidate(1, arch(5))], lambda _c: False)  # type: ignore[list-item]
+    assert [j["status"] for j in judged] == ["valid", "duplicate"]
