@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from phasenas.config import SearchConfig
-from phasenas.search import CHECKPOINT_FILE, RUN_STORE_FILE, asearch
+from phasenas.runs import CHECKPOINT_FILE, RUN_STORE_FILE, asearch
 
 SCRIPTED = "tests.graph.fakes:SamplingChatModel"
 

@@ -95,6 +95,27 @@ class ScoringSettings(_Strict):
     overlap: bool = Field(default=True, description="Score one batch while the agents write the next.")
 
 
+class RerankSettings(_Strict):
+    """The search setting of the guard (``SearchConfig.rerank``); off unless enabled with a local dataset."""
+
+    enabled: bool = False
+    top_k: int = Field(default=3, ge=2, description="How many of the best-scored architectures to train.")
+    epochs: int = Field(default=2, ge=1, description="Epochs of each short training.")
+    train_subset: int | None = Field(default=5000, ge=1, description="Training images used (None: all).")
+    val_subset: int | None = Field(default=2000, ge=1, description="Validation images used (None: all).")
+    batch_size: int = Field(default=128, ge=2)
+    dataset: Literal["cifar10", "cifar100", "imagefolder"] = "cifar10"
+    data_dir: Path | None = Field(default=None, description="Local dataset directory (never downloaded).")
+    device: str | None = None
+    seed: int = 0
+
+    @model_validator(mode="after")
+    def _data_when_enabled(self) -> RerankSettings:
+        if self.enabled and self.data_dir is None:
+            raise ValueError("rerank: enabled needs data_dir (a local copy of the dataset)")
+        return self
+
+
 class SearchConfig(_Strict):
     """A whole search: space, agents, thresholds, budgets, pool, scoring, where runs live."""
 
@@ -117,6 +138,7 @@ class SearchConfig(_Strict):
     budget: BudgetSettings = BudgetSettings()
     pool: PoolSettings = PoolSettings()
     scoring: ScoringSettings = ScoringSettings()
+    rerank: RerankSettings = RerankSettings()
     prices: dict[str, Price] = Field(default={}, description="USD per 1k tokens by 'provider:model' or model name.")
 
     def snapshot(self) -> bytes:

@@ -17,7 +17,7 @@ def configure(events_file: Path | None = None, console_level: int = logging.WARN
     for handle in _open_files:
         handle.close()
     _open_files.clear()
-    sinks: list[tuple[TextIO, int]] = [(sys.stderr, console_level)]
+    sinks: list[tuple[TextIO | None, int]] = [(None, console_level)]  # None: whatever sys.stderr is at the time
     if events_file is not None:
         events_file.parent.mkdir(parents=True, exist_ok=True)
         handle = events_file.open("a", encoding="utf-8")
@@ -28,8 +28,9 @@ def configure(events_file: Path | None = None, console_level: int = logging.WARN
     def fan_out(logger: object, method: str, event: dict[str, object]) -> str:
         level = logging.getLevelNamesMapping().get(method.upper(), logging.INFO)
         line = renderer(logger, method, dict(event))
-        for stream, threshold in sinks:
+        for sink, threshold in sinks:
             if level >= threshold:
+                stream = sys.stderr if sink is None else sink
                 stream.write(f"{line}\n")
                 stream.flush()
         raise structlog.DropEvent

@@ -159,12 +159,40 @@ def render(run_dir: Path, run_id: str, space: str, out: Path | None = None, top_
     if table is not None and space == "macro":
         images.append(_plot_accuracy(s, table, out))
     page = out / "report.html"
-    page.write_text(_html(s, images, top_k, table), encoding="utf-8")
+    page.write_text(_html(s, images, top_k, table, _training_html(run_dir / "run.sqlite")), encoding="utf-8")
     log.info("report.written", run_id=run_id, path=str(page), images=len(images))
     return page
 
 
-def _html(s: RunSummary, images: list[Path], top_k: int, table: BenchmarkTable | None) -> str:
+def _training_html(store: Path) -> str:
+    """Trainings of this run's architectures (``phasenas train RUN``) and the re-rank guard's verdict."""
+    from phasenas.train.records import training_records
+
+    records = training_records(store)
+    if not records:
+        return ""
+    esc = html.escape
+    rerank = [r for r in records if r.kind == "rerank"]
+    epochs = [r for r in records if r.kind == "epoch"]
+    parts = []
+    if rerank:
+        rows = "".join(f"<tr><td>{r.data.get('proxy_rank')}</td><td>{r.data.get('train_rank')}</td>"
+                       f"<td>{r.data.get('proxy_score', 0):.4g}</td><td>{100 * r.val_acc:.2f}</td>"
+                       f"<td>{'winner' if r.data.get('winner') else ''}</td><td><code>{esc(r.canonical)}</code></td></tr>"
+                       for r in rerank)
+        parts.append("<h2>Re-rank guard: proxy rank against short-training rank</h2><table><tr><th>proxy rank</th>"
+                     f"<th>train rank</th><th>proxy score</th><th>val acc %</th><th></th><th>architecture</th></tr>"
+                     f"{rows}</table>")
+    if epochs:
+        rows = "".join(f"<tr><td>{esc(r.dataset)}</td><td>{r.epoch}/{r.epochs}</td>"
+                       f"<td>{'' if r.train_loss is None else f'{r.train_loss:.3f}'}</td><td>{r.val_loss:.3f}</td>"
+                       f"<td>{100 * r.val_acc:.2f}</td><td>{r.seconds:.1f}</td></tr>" for r in epochs)
+        parts.append("<h2>Training</h2><table><tr><th>dataset</th><th>epoch</th><th>train loss</th><th>val loss</th>"
+                     f"<th>val acc %</th><th>seconds</th></tr>{rows}</table>")
+    return "".join(parts)
+
+
+def _html(s: RunSummary, images: list[Path], top_k: int, table: BenchmarkTable | None, training: str = "") -> str:
     esc = html.escape
     macro = get_space("macro") if table is not None and s.space == "macro" else None
     head = "<tr><th>#</th><th>score</th><th>phase</th><th>agent</th><th>prompt</th>"
@@ -196,4 +224,5 @@ phase switch {switch}</p>
 <h2>Per phase</h2><table><tr><th>phase</th><th>evaluations</th><th>failed</th><th>LLM calls</th><th>tokens</th>
 <th>cost (USD)</th><th>LLM s</th><th>scoring s</th></tr>{phase_rows}</table>
 <h2>Top {top_k}</h2><table>{head}</tr>{''.join(rows)}</table>
+{training}
 </body></html>"""

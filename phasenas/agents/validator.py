@@ -8,6 +8,7 @@ model that keeps repeating itself would otherwise spend LLM calls without ever p
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +22,21 @@ from phasenas.store import NodeRecord, ProposalRecord
 
 NO_ARCHITECTURE = Issue("no_architecture", "the answer contains no architecture string")
 DUPLICATE = Issue("duplicate", "this architecture was already proposed; propose a different one")
+_SUGGESTION_TRIES = 8
+
+
+def duplicate_issue(space: Space, report: ValidationReport, is_new: Callable[[str], bool], seed: str) -> Issue:
+    """The duplicate error, with an unexplored neighbour to start from (small models otherwise repeat themselves).
+
+    The neighbour comes from the space's mutation operators with an RNG seeded by the call, so a replay
+    sends the very same suggestion.
+    """
+    rng = random.Random(seed)
+    for _ in range(_SUGGESTION_TRIES):
+        neighbour = space.canonical(space.mutate(report.arch, rng))  # type: ignore[arg-type]
+        if is_new(neighbour):
+            return Issue("duplicate", f"{DUPLICATE.message}, for example this unexplored neighbour: {neighbour}")
+    return DUPLICATE
 
 
 def check_text(space: Space, text: str) -> ValidationReport:
@@ -48,7 +64,8 @@ def validate_batch(space: Space, batch: list[Candidate], known: Callable[[str], 
             else:
                 duplicate = report.canonical in seen or known(report.canonical)
                 seen.add(report.canonical)
-                found = [DUPLICATE] if duplicate else []
+                found = [duplicate_issue(space, report, lambda c: c not in seen and not known(c),
+                                         f"{candidate['call_key']}:{candidate['round']}")] if duplicate else []
                 candidate = {**candidate, "status": "duplicate" if duplicate else "valid",
                              "canonical": report.canonical, "errors": [str(i) for i in found]}
         judged.append(candidate)

@@ -17,7 +17,7 @@ RunArgument = Annotated[str, typer.Argument(help="Run id (see `phasenas runs`)."
 
 
 def _run_row(directory: Path) -> dict[str, object]:
-    from phasenas.search import RUN_STORE_FILE, load_config
+    from phasenas.runs import RUN_STORE_FILE, load_config
 
     config = load_config(directory.name, directory.parent)
     with RunStore(directory / RUN_STORE_FILE) as store:
@@ -40,7 +40,7 @@ def runs(runs_dir: RunsDirOption = Path("runs"), json: Annotated[bool, typer.Opt
     from rich.console import Console
     from rich.table import Table
 
-    from phasenas.search import CONFIG_FILE
+    from phasenas.runs import CONFIG_FILE
 
     with reported_errors():
         rows = [_run_row(d) for d in sorted(runs_dir.glob("*")) if (d / CONFIG_FILE).is_file()]
@@ -70,7 +70,7 @@ def trace(
     from rich.console import Console
     from rich.table import Table
 
-    from phasenas.search import load_config, run_dir
+    from phasenas.runs import load_config, run_dir
     from phasenas.trace import exchanges, timeline
 
     with reported_errors():
@@ -115,7 +115,7 @@ def report(
 ) -> None:
     """Write a self-contained HTML report with PNG plots for a run."""
     from phasenas import report as reporting
-    from phasenas.search import load_config, run_dir
+    from phasenas.runs import load_config, run_dir
     from phasenas.space.macro import BenchmarkTable, TableError
 
     with reported_errors():
@@ -141,7 +141,7 @@ def export(
 ) -> None:
     """Export the run's best architecture (untrained): PyTorch program, ONNX graph, or ultralytics YAML."""
     from phasenas.export import export as export_arch
-    from phasenas.search import load_config, run_dir
+    from phasenas.runs import load_config, run_dir
     from phasenas.space import get_space
 
     with reported_errors():

@@ -16,7 +16,7 @@ from phasenas.cli.errors import reported_errors
 
 if TYPE_CHECKING:  # the heavy modules (torch, langgraph) load inside the commands, so `--help` stays fast
     from phasenas.config import SearchConfig
-    from phasenas.search import SearchResult
+    from phasenas.runs import SearchResult
 
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="TOML config file (see phasenas.example.toml).",
                                                    dir_okay=False)]
@@ -39,7 +39,7 @@ async def _with_progress(work: Awaitable[T], config: SearchConfig, run_id: str, 
     from rich.console import Console
 
     from phasenas.progress import watch
-    from phasenas.search import RUN_STORE_FILE, run_dir
+    from phasenas.runs import RUN_STORE_FILE, run_dir
 
     if quiet:
         return await work
@@ -93,7 +93,7 @@ def search(
     """Run a search. With no config: NAS-Bench-Macro on the embedded local models."""
     from phasenas import logs
     from phasenas.config_file import load_search_config
-    from phasenas.search import asearch, new_run_id, run_dir
+    from phasenas.runs import asearch, new_run_id, run_dir
 
     with reported_errors():
         settings = load_search_config(config, {
@@ -116,7 +116,7 @@ def resume(
 ) -> None:
     """Continue a run that was interrupted (Ctrl-C, kill, crash) from its last checkpoint."""
     from phasenas import logs
-    from phasenas.search import aresume, load_config, run_dir
+    from phasenas.runs import aresume, load_config, run_dir
 
     with reported_errors():
         settings = load_config(run, runs_dir)
@@ -132,7 +132,7 @@ def replay(
     json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Re-execute a run without any LLM; exit 0 when it reproduced the same evaluations and result, else 1."""
-    from phasenas.search import areplay, load_config
+    from phasenas.runs import areplay, load_config
 
     with reported_errors():
         load_config(run, runs_dir)

@@ -51,15 +51,22 @@ def parse(text: str, max_length: int = MAX_TEXT_LENGTH) -> Arch:
     blocks: list[Block] = []
     issues: list[Issue] = []
     pos = index = 0
-    while pos < len(text):
-        match = _BLOCK.match(text, pos)
+    end = len(text)
+    match_block, plain_args = _BLOCK.match, _PLAIN_ARGS.fullmatch
+    while pos < end:
+        match = match_block(text, pos)
         if match is None:
             issues.append(_syntax_issue(text, pos, index))
             break
-        block, block_issues = _parse_block(match, index)
-        issues.extend(block_issues)
-        if block is not None:
-            blocks.append(block)
+        name, raw_args = match.group(1, 2)
+        kind = BLOCKS.get(name)
+        if kind is not None and plain_args(raw_args) and raw_args.count(",") == kind.arity - 1:
+            blocks.append(Block(name, tuple(map(int, raw_args.split(",")))))  # the common case, inline
+        else:
+            block, block_issues = _parse_block(match, index)  # aliases, spacing, and every kind of error
+            issues.extend(block_issues)
+            if block is not None:
+                blocks.append(block)
         pos, index = match.end(), index + 1
     if issues:
         raise ArchError(issues)
@@ -74,7 +81,7 @@ def _parse_block(match: re.Match[str], index: int) -> tuple[Block | None, Sequen
         return None, [Issue("unknown_block", f"unknown block {raw_name!r}; known blocks: {_known_names()}",
                             position=name_pos, block=index)]
     kind = BLOCKS[name]
-    if _PLAIN_ARGS.fullmatch(raw_args) and raw_args.count(",") == kind.arity - 1:  # the common case, fast
+    if _PLAIN_ARGS.fullmatch(raw_args) and raw_args.count(",") == kind.arity - 1:
         return Block(name, tuple(map(int, raw_args.split(",")))), ()
     parts = raw_args.split(",")
     if len(parts) != kind.arity:

@@ -166,10 +166,7 @@ def report_for(arch: Arch, task: Task, budget: Budget = Budget(),
                allowed: Collection[str] | None = None) -> ValidationReport:
     """Validate an already parsed architecture."""
     metrics, issues = measure(arch, task, budget, allowed)
-    report = ValidationReport(valid=not issues, errors=issues, arch=arch)
-    if metrics is not None:
-        report.params, report.flops, report.depth = metrics.params, metrics.flops, metrics.depth
-        report.activations = metrics.activations
-    if not issues:
-        report.canonical = str(arch)
-    return report
+    if metrics is None:
+        return ValidationReport(valid=False, errors=issues, arch=arch)
+    return ValidationReport(not issues, None if issues else str(arch), metrics.params, metrics.flops, metrics.depth,
+                            metrics.activations, issues, arch)

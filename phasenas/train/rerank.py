@@ -16,40 +16,17 @@ from typing import Any
 
 import structlog
 import torch
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from phasenas.config import RerankSettings
 from phasenas.space import Space
 from phasenas.train.checkpoint import ModelInfo
-from phasenas.train.data import DatasetName, Splits, load_dataset
+from phasenas.train.data import Splits, load_dataset
 from phasenas.train.distributed import Placement, choose_device
 from phasenas.train.recipe import Recipe
 from phasenas.train.records import TrainRecord, record_training
 from phasenas.train.trainer import Trainer
 
 log = structlog.get_logger(__name__)
-
-
-class RerankSettings(BaseModel):
-    """The search setting of the guard (``SearchConfig.rerank``); off unless enabled with a local dataset."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    enabled: bool = False
-    top_k: int = Field(default=3, ge=2, description="How many of the best-scored architectures to train.")
-    epochs: int = Field(default=2, ge=1, description="Epochs of each short training.")
-    train_subset: int | None = Field(default=5000, ge=1, description="Training images used (None: all).")
-    val_subset: int | None = Field(default=2000, ge=1, description="Validation images used (None: all).")
-    batch_size: int = Field(default=128, ge=2)
-    dataset: DatasetName = "cifar10"
-    data_dir: Path | None = Field(default=None, description="Local dataset directory (never downloaded).")
-    device: str | None = None
-    seed: int = 0
-
-    @model_validator(mode="after")
-    def _data_when_enabled(self) -> RerankSettings:
-        if self.enabled and self.data_dir is None:
-            raise ValueError("rerank: enabled needs data_dir (a local copy of the dataset)")
-        return self
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ def resolve_target(target: str, runs_dir: Path, space: str | None = None) -> Tar
     """A run id under ``runs_dir`` (its best architecture and space) or an architecture string (``space``)."""
     directory = runs_dir / target
     if _RUN_ID.fullmatch(target) and (directory / RUN_CONFIG).is_file():
-        from phasenas.search import (  # the graph stack, only when a run is named
+        from phasenas.runs import (  # the graph stack, only when a run is named
             load_config,
             load_result,
         )

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from phasenas.search import asearch
+from phasenas.runs import asearch
 from phasenas.space import get_space
 from tests.graph.conftest import make_config
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from phasenas.search import resume, search
+from phasenas.runs import resume, search
 from tests.graph.conftest import make_config
 
-EVALUATIONS = 24
+EVALUATIONS = 16
 
 
 def main(action: str, runs_dir: Path, run_id: str) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from phasenas.config import SearchConfig
-from phasenas.search import RUN_STORE_FILE, asearch
+from phasenas.runs import RUN_STORE_FILE, asearch
 from phasenas.space import get_space
 from phasenas.space.macro import BenchmarkTable
 from phasenas.store import RunStore

@@ -10,7 +10,7 @@ from statistics import median
 
 import pytest
 
-from phasenas.search import CHECKPOINT_FILE, LOCK_FILE, RUN_STORE_FILE, RunBusy, areplay, aresume, asearch
+from phasenas.runs import CHECKPOINT_FILE, LOCK_FILE, RUN_STORE_FILE, RunBusy, areplay, aresume, asearch
 from phasenas.store import RunStore
 from tests.graph import fakes
 from tests.graph.conftest import make_config

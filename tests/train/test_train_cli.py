@@ -70,7 +70,7 @@ def test_invalid_architecture_and_missing_data_exit_1(folder: Path, tmp_path: Pa
 
 
 def test_train_a_run_s_best_architecture_into_its_run_store(tmp_path: Path) -> None:
-    from phasenas.search import search as run_search
+    from phasenas.runs import search as run_search
     from tests.graph.conftest import make_config
 
     runs = tmp_path / "runs"

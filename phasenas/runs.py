@@ -13,7 +13,7 @@ import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +83,7 @@ class SearchResult:
     stop_reason: str | None
     steps: int
     usage: Usage
+    rerank: dict[str, Any] | None = None  # the proxy-mismatch guard's picks, when it ran
 
     @classmethod
     def from_state(cls, run_id: str, run_dir: Path, state: SearchState) -> SearchResult:
@@ -237,7 +238,27 @@ def _differences(original: SearchResult, replayed: SearchResult) -> list[str]:
 
 async def _execute(config: SearchConfig, directory: Path) -> SearchResult:
     with _exclusive(directory):
-        return await _run_graph(config, directory)
+        result = await _run_graph(config, directory)
+        if config.rerank.enabled and result.finished and result.pool:
+            result = await _rerank_guard(config, result)
+        return result
+
+
+async def _rerank_guard(config: SearchConfig, result: SearchResult) -> SearchResult:
+    """Proxy-mismatch guard: short-train the top-K and let validation accuracy pick the winner (once per run)."""
+    with RunStore(result.run_dir / RUN_STORE_FILE) as store:
+        done = next((e.data for e in store.events() if e.kind == "rerank.done"), None)
+        if done is None:
+            from phasenas.train.rerank import rerank_pool  # training stack only when the guard is on
+
+            outcome = await asyncio.to_thread(rerank_pool, config.rerank, get_space(config.space), result.pool,
+                                              result.run_dir / RUN_STORE_FILE)
+            done = outcome.to_dict()
+            store.record_event("rerank.done", step=result.steps, **done)
+    winner = str(done["winner"])
+    score = next((p["proxy_score"] for p in done["picks"] if p["canonical"] == winner), result.best_score)
+    log.info("search.reranked", run_id=result.run_id, winner=winner, changed=done["changed"])
+    return replace(result, best=winner, best_score=score, rerank=done)
 
 
 async def _run_graph(config: SearchConfig, directory: Path) -> SearchResult:
