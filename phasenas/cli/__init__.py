@@ -18,6 +18,7 @@ def _root() -> None:
 
 # Each module registers its commands on `app`.
 from phasenas.cli import validate, score, search, runs, train  # noqa: E402,F401
+from phasenas.cli import bench  # noqa: E402,F401
 
 
 def main() -> None:

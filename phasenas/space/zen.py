@@ -48,7 +48,8 @@ class ZenSpace(Space):
     def gbnf(self) -> str:
         conv = " | ".join(f'"{n}"' for n in CONV_BLOCKS)
         res = " | ".join(f'"{n}"' for n in RES_BLOCKS)
-        return (f"root ::= convblock block{{1,{self.budget.max_blocks - 2}}} headblock\n"
+        return (f"root ::= stem block{{1,{self.budget.max_blocks - 2}}} headblock\n"
+                f'stem ::= "ConvK3BNRELU({self.task.image_channels}," int "," stride "," small ")"\n'
                 f"block ::= resblock | convblock\n"
                 f'convblock ::= ({conv}) "(" int "," int "," stride "," small ")"\n'
                 f'headblock ::= "ConvK1BNRELU(" int "," int ",1,1)"\n'
