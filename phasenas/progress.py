@@ -83,6 +83,6 @@ async def watch(store_path: Path, config: SearchConfig, run_id: str, console: Co
         if snap is not None:
             line = snap.line(config.budget.evaluations)
             if line.split(" elapsed=")[0] != last:
-                console.print(line, highlight=False)
+                console.print(line, highlight=False, soft_wrap=True)
                 last = line.split(" elapsed=")[0]
         await asyncio.sleep(interval * 4)

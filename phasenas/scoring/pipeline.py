@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import torch
@@ -49,11 +49,19 @@ def check_valid(space: Space, text: str) -> ValidationReport:
     return report
 
 
-def guard_memory(report: ValidationReport, proxy: Proxy, settings: ScoreSettings, memory_limit: int | None) -> None:
-    """Refuse (``too_large``) a candidate whose estimated activation memory exceeds the limit, before building."""
+def guard_memory(report: ValidationReport, proxy: Proxy, settings: ScoreSettings, memory_limit: int | None,
+                 resolution: int) -> None:
+    """Refuse (``too_large``) a candidate whose estimated activation memory exceeds the limit, before building.
+
+    The estimate uses what the proxy really feeds: at most ``proxy.max_batch`` images of at most
+    ``proxy.max_resolution`` pixels (activations scale with the pixel count).
+    """
     if proxy.analytic or memory_limit is None or report.activations is None:
         return
-    need = estimate_bytes(report.activations, settings)
+    batch = min(settings.batch_size, proxy.max_batch or settings.batch_size)
+    side = min(resolution, proxy.max_resolution or resolution)
+    activations = report.activations * side * side // (resolution * resolution)
+    need = estimate_bytes(activations, replace(settings, batch_size=batch))
     if need > memory_limit:
         raise CandidateRejected(Failure.TOO_LARGE, f"needs about {need / 2**30:.2f} GiB of activations; "
                                                    f"the limit is {memory_limit / 2**30:.2f} GiB")
@@ -112,7 +120,7 @@ def score_text(space: Space, text: str, proxy_name: str, settings: ScoreSettings
     try:
         proxy = get_proxy(proxy_name)
         report = check_valid(space, text)
-        guard_memory(report, proxy, settings, memory_limit)
+        guard_memory(report, proxy, settings, memory_limit, space.task.resolution)
         score = evaluate(space, report, proxy, settings, device)
     except UnknownProxy as exc:
         return Outcome.failed(Failure.UNKNOWN_PROXY, str(exc), time.perf_counter() - start)

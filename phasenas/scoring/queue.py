@@ -151,7 +151,7 @@ class ScoringQueue:
             return ScoreResult(None, name, None, str(exc.failure), 0.0, detail=exc.detail)
         canonical = report.canonical
         try:
-            guard_memory(report, chosen, self.settings, self._memory_limit)
+            guard_memory(report, chosen, self.settings, self._memory_limit, self.space.task.resolution)
         except CandidateRejected as exc:
             return ScoreResult(canonical, name, None, str(exc.failure), 0.0, detail=exc.detail)
         if chosen.analytic:

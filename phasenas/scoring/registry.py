@@ -54,6 +54,8 @@ class Proxy:
     settings: tuple[str, ...]    # ScoreSettings fields that change the value (part of the cache key)
     analytic: bool               # True: computed from the validation report, no model, no worker
     summary: str
+    max_batch: int | None = None         # the proxy never feeds more images than this (memory guard)
+    max_resolution: int | None = None    # ... nor larger ones
 
     def __call__(self, inp: ProxyInput) -> float:
         return self.fn(inp)
@@ -63,7 +65,8 @@ _PROXIES: dict[str, Proxy] = {}
 _entry_points_loaded = False
 
 
-def register_proxy(name: str, *, settings: tuple[str, ...] = (), analytic: bool = False
+def register_proxy(name: str, *, settings: tuple[str, ...] = (), analytic: bool = False,
+                   max_batch: int | None = None, max_resolution: int | None = None,
                    ) -> Callable[[Callable[[ProxyInput], float]], Callable[[ProxyInput], float]]:
     """Decorator: register ``fn`` as proxy ``name`` (re-registering a name replaces it, e.g. in tests)."""
     unknown = set(settings) - set(ScoreSettings.__dataclass_fields__)
@@ -72,7 +75,8 @@ def register_proxy(name: str, *, settings: tuple[str, ...] = (), analytic: bool 
 
     def wrap(fn: Callable[[ProxyInput], float]) -> Callable[[ProxyInput], float]:
         doc = (fn.__doc__ or "").strip().splitlines()
-        _PROXIES[name] = Proxy(name, fn, tuple(sorted(settings)), analytic, doc[0] if doc else "")
+        _PROXIES[name] = Proxy(name, fn, tuple(sorted(settings)), analytic, doc[0] if doc else "", max_batch,
+                               max_resolution)
         return fn
 
     return wrap

@@ -65,7 +65,8 @@ def zen_det_score(model: nn.Module, images: torch.Tensor, gamma: float,
     return score
 
 
-@register_proxy("zen-det", settings=("batch_size", "repeats", "gamma", "seed"))
+@register_proxy("zen-det", settings=("batch_size", "repeats", "gamma", "seed"), max_batch=MAX_BATCH,
+                max_resolution=PROXY_RESOLUTION)
 def zen_det(inp: ProxyInput) -> float:
     """Zen-score of a detector: perturbation sensitivity of P3, P4 and P5 plus their BN terms, averaged."""
     model = require_model(inp)
