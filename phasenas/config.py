@@ -49,7 +49,7 @@ class ThresholdSettings(_Strict):
     gamma_trans: float | None = Field(default=None, description="Refine once best score >= this (fixed mode).")
     gamma_stop: float | None = Field(default=None, description="Stop once best score >= this (fixed mode).")
     one_way: bool = Field(default=True, description="Once refining, never go back to exploring.")
-    stuck_steps: int = Field(default=5, ge=0, description="P: switch after P explorer steps without improvement (0: off).")
+    stuck_steps: int = Field(default=3, ge=0, description="P: switch after P explorer steps without improvement (0: off).")
     plateau_window: int = Field(default=3, ge=1, description="Auto mode: steps over which top-K progress is measured.")
     plateau_tolerance: float = Field(
         default=0.005, ge=0.0, description="Auto mode: relative top-K mean gain below which a phase has plateaued."
@@ -60,7 +60,7 @@ class ThresholdSettings(_Strict):
 class BudgetSettings(_Strict):
     """Hard limits; the first one spent stops the search (None: unlimited)."""
 
-    evaluations: int | None = Field(default=100, ge=1)
+    evaluations: int | None = Field(default=32, ge=1)  # the no-config quick start finishes in minutes on 2 cores
     llm_calls: int | None = Field(default=None, ge=1)
     tokens: int | None = Field(default=None, ge=1)
     cost_usd: float | None = Field(default=None, ge=0.0)
@@ -124,7 +124,7 @@ class SearchConfig(_Strict):
     runs_dir: Path = Path("runs")
     run_id: str | None = Field(default=None, description="Default: a fresh time-based id.")
     explorer: AgentSettings = AgentSettings(
-        model=_default_model("explorer"), prompt="explore@1", temperature=0.9, proposals=4
+        model=_default_model("explorer"), prompt="explore@2", temperature=0.9, proposals=4
     )
     refiner: AgentSettings = AgentSettings(
         model=_default_model("refiner"), prompt="refine@1", temperature=0.3, proposals=2

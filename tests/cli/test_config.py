@@ -22,7 +22,7 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_example_config_is_valid_and_annotated() -> None:
     example = ROOT / "phasenas.example.toml"
     config = load_search_config(example, environ={})
-    assert config.space == "macro" and config.budget.evaluations == 100
+    assert config.space == "macro" and config.budget.evaluations == 32
     assert example.read_text().count("#") > 40
 
 
