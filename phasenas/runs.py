@@ -30,6 +30,7 @@ from phasenas.graph.routing import RoutingPolicy
 from phasenas.graph.state import PoolEntry, SearchState, Usage, initial_state
 from phasenas.llm.constraints import OutputConstraint
 from phasenas.llm.registry import create_chat_model
+from phasenas.llm import close_shared_session
 from phasenas.llm.replay import RUN_STORE_FILE, ReplayChatModel
 from phasenas.prompts import load_prompt
 from phasenas.scoring import ScoreSettings, ScoringQueue
@@ -296,6 +297,7 @@ async def _run_graph(config: SearchConfig, directory: Path) -> SearchResult:
                     state = await app.ainvoke(start, config=run_config, context=context)
                 finally:
                     await pipeline.aclose()
+                    await close_shared_session()  # this loop's pooled HTTP session (remote providers)
     log.info("search.finished", run_id=config.run_id, best=state["best"], best_score=state["best_score"],
              stop_reason=state["stop_reason"])
     return SearchResult.from_state(config.run_id, directory, state)

@@ -11,6 +11,9 @@ from typing import Any
 import orjson
 
 Row = dict[str, Any]
+HEADER = ("| method | seeds | pick acc % (mean / median / best / worst) | pick rank (mean / median / best / worst) "
+          "| best acc in pool % (mean / median / best / worst) | evals to pick | reached rank <= 10 "
+          "| s to rank <= 10 | wall s | evals per phase | LLM calls per phase | tokens per phase | wall s per phase |")
 
 
 def load_results(out: Path) -> list[Row]:
@@ -44,11 +47,7 @@ def markdown(results: list[Row]) -> str:
         groups[(r["feedback"], r["budget"])][r["method"]].append(r)
     out = []
     for (feedback, budget), methods in sorted(groups.items()):
-        out += [f"### feedback = {feedback}, budget = {budget} evaluations", "",
-                "| method | seeds | pick acc % (mean / median / best / worst) | pick rank (mean / median / best / "
-                "worst) | best acc in pool % (mean / median / best / worst) | evals to pick | reached rank <= 10 | "
-                "s to rank <= 10 | wall s | evals per phase | LLM calls per phase | tokens per phase | "
-                "wall s per phase |",
+        out += [f"### feedback = {feedback}, budget = {budget} evaluations", "", HEADER,
                 "|---|---:|---|---|---|---:|---:|---:|---:|---|---|---|---|"]
         for name, rows in methods.items():
             top = [r["first_top10"] for r in rows]

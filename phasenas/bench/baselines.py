@@ -96,4 +96,5 @@ async def evolution(space: Space, score: Scorer, budget: int, seed: int, populat
     return rec.trajectory(population=population)
 
 
-BASELINES = {"random": random_search, "evolution": evolution}
+Baseline = Callable[[Space, Scorer, int, int], Awaitable[Trajectory]]
+BASELINES: dict[str, Baseline] = {"random": random_search, "evolution": evolution}
