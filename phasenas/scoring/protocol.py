@@ -53,9 +53,12 @@ def decode_reply(data: dict[str, Any]) -> ScoreReply:
 
 
 def prepare_worker(threads: int, imports: Sequence[str]) -> None:
-    """Run once at worker start: torch thread count, then modules that register extra proxies or spaces."""
+    """Run once at worker start: logging, torch thread count, then modules that register extra proxies or spaces."""
     import torch
 
+    from phasenas import logs
+
+    logs.configure()  # a worker's events go to stderr (warnings and up), never into its parent's stdout
     torch.set_num_threads(threads)
     for module in imports:
         importlib.import_module(module)
