@@ -94,7 +94,7 @@ async def _run_baseline(name: str, feedback: Feedback, seed: int, budget: int,
                         settings: BenchSettings) -> Trajectory:
     """Baselines get their own score cache per run, like a graph run, so wall times are comparable."""
     space = get_space("macro")
-    cache = settings.out / "caches" / f"{feedback}-{name}-s{seed}"
+    cache = settings.out / "caches" / f"{feedback}-{name}-b{budget}-s{seed}"
     async with ScoringQueue(space="macro", proxy=_proxy(feedback, settings), cache_dir=cache,
                             workers=1 if feedback == "table" else None,
                             settings=ScoreSettings(batch_size=settings.proxy_batch)) as queue:
