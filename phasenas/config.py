@@ -50,9 +50,11 @@ class ThresholdSettings(_Strict):
     gamma_stop: float | None = Field(default=None, description="Stop once best score >= this (fixed mode).")
     one_way: bool = Field(default=True, description="Once refining, never go back to exploring.")
     stuck_steps: int = Field(default=3, ge=0, description="P: switch after P explorer steps without improvement (0: off).")
-    plateau_window: int = Field(default=3, ge=1, description="Auto mode: steps over which top-K progress is measured.")
+    plateau_window: int = Field(default=3, ge=1, description="Auto mode: steps over which the best score's gain is measured.")
     plateau_tolerance: float = Field(
-        default=0.005, ge=0.0, description="Auto mode: relative top-K mean gain below which a phase has plateaued."
+        default=0.05, ge=0.0,
+        description="Auto mode: a phase has plateaued when the best score gained at most this fraction of the "
+                    "pool's score range over the window.",
     )
     warmup_evaluations: int = Field(default=8, ge=0, description="Auto mode: evaluations before a plateau may count.")
 
@@ -79,6 +81,9 @@ class PoolSettings(_Strict):
     size: int = Field(default=8, ge=1, description="K: architectures kept.")
     show_top: int = Field(default=3, ge=0, description="Best pool members shown in prompts.")
     show_diverse: int = Field(default=3, ge=0, description="Extra, mutually dissimilar pool members shown in prompts.")
+    show_tried: int = Field(
+        default=6, ge=0, description="Refine prompts: evaluated architectures nearest the candidate, with scores."
+    )
     max_similarity: float | None = Field(
         default=None, gt=0.0, le=1.0, description="Keep out near-duplicates: canonical-string similarity limit."
     )
@@ -127,9 +132,9 @@ class SearchConfig(_Strict):
         model=_default_model("explorer"), prompt="explore@2", temperature=0.9, proposals=4
     )
     refiner: AgentSettings = AgentSettings(
-        model=_default_model("refiner"), prompt="refine@1", temperature=0.3, proposals=2
+        model=_default_model("refiner"), prompt="refine@2", temperature=0.3, proposals=2
     )
-    repair_prompt: str = "repair@1"
+    repair_prompt: str = "repair@2"
     repair_rounds: int = Field(default=2, ge=0, description="R: rounds of sending validation errors back.")
     prompt_dir: Path | None = Field(default=None, description="User prompts; override packaged ones by name@version.")
     constraint: Literal["grammar", "json", "none"] = "grammar"

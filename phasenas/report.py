@@ -15,28 +15,17 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")  # reports render headless; never open a window
-import matplotlib.pyplot as plt  # noqa: E402
-import structlog  # noqa: E402
+import matplotlib.pyplot as plt
+import structlog
 
-from phasenas.space import get_space  # noqa: E402
-from phasenas.space.macro import BenchmarkTable  # noqa: E402
-from phasenas.store import EvaluationRecord, RunStore  # noqa: E402
+from phasenas.space import get_space
+from phasenas.space.macro import BenchmarkTable
+from phasenas.store import EvaluationRecord, PhaseUsage, RunStore
 
 log = structlog.get_logger(__name__)
 
 PHASES = ("explore", "refine")
 COLORS = {"explore": "#1f77b4", "refine": "#d62728"}
-
-
-@dataclass
-class PhaseTotals:
-    evaluations: int = 0
-    failures: int = 0
-    llm_calls: int = 0
-    tokens: int = 0
-    cost_usd: float = 0.0
-    llm_seconds: float = 0.0
-    scoring_seconds: float = 0.0
 
 
 @dataclass
@@ -46,7 +35,7 @@ class RunSummary:
     run_id: str
     space: str
     evaluations: list[EvaluationRecord]
-    totals: dict[str, PhaseTotals] = field(default_factory=dict)
+    totals: dict[str, PhaseUsage] = field(default_factory=dict)
     switch_index: int | None = None  # evaluations before the first refine-phase evaluation
     started_at: float | None = None
 
@@ -69,24 +58,11 @@ class RunSummary:
 
 def summarize(run_dir: Path, run_id: str, space: str) -> RunSummary:
     with RunStore(run_dir / "run.sqlite") as store:
-        evaluations = store.evaluations()
-        calls = store.llm_calls()
-        events = store.events()
-    summary = RunSummary(run_id, space, evaluations, {p: PhaseTotals() for p in PHASES})
-    summary.started_at = next((e.at for e in events if e.kind in ("run.started", "run.resumed")), None)
-    for e in evaluations:
-        t = summary.totals.setdefault(e.phase, PhaseTotals())
-        t.evaluations += 1
-        t.failures += e.score is None
-        t.scoring_seconds += e.seconds
-    for c in calls:
-        t = summary.totals.setdefault(c.phase, PhaseTotals())
-        t.llm_calls += 1
-        t.tokens += c.input_tokens + c.output_tokens
-        t.cost_usd += c.cost_usd
-        t.llm_seconds += c.latency_s
-    summary.switch_index = next((i for i, e in enumerate(evaluations) if e.phase == "refine"), None)
-    return summary
+        evaluations = store.evaluations()  # every point is plotted, so these are read whole
+        totals = {p: PhaseUsage() for p in PHASES} | store.phase_usage()
+        started = store.first_event("run.started", "run.resumed")
+    switch_index = next((i for i, e in enumerate(evaluations) if e.phase == "refine"), None)
+    return RunSummary(run_id, space, evaluations, totals, switch_index, None if started is None else started.at)
 
 
 def _plot_progress(s: RunSummary, out: Path) -> Path:

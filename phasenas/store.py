@@ -135,6 +135,30 @@ class Event:
     data: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class PhaseUsage:
+    """What one phase produced and spent, the one definition that a report and a bench result both show."""
+
+    evaluations: int = 0
+    failures: int = 0            # evaluations without a score
+    llm_calls: int = 0
+    tokens: int = 0              # input + output
+    cost_usd: float = 0.0
+    llm_seconds: float = 0.0     # summed LLM latency
+    scoring_seconds: float = 0.0
+    node_seconds: float = 0.0    # summed wall time of the graph nodes that ran in the phase
+
+
+# One GROUP BY per table; each names its columns after PhaseUsage's fields.
+_PHASE_USAGE_SQL = (
+    ("SELECT phase, COUNT(*) AS evaluations, SUM(score IS NULL) AS failures, SUM(seconds) AS scoring_seconds "
+     "FROM evaluations GROUP BY phase"),
+    ("SELECT phase, COUNT(*) AS llm_calls, SUM(input_tokens + output_tokens) AS tokens, SUM(cost_usd) AS cost_usd, "
+     "SUM(latency_s) AS llm_seconds FROM llm_calls GROUP BY phase"),
+    "SELECT phase, SUM(finished_at - started_at) AS node_seconds FROM nodes GROUP BY phase",
+)
+
+
 _JSON_COLUMNS = {"messages", "errors", "data"}
 
 
@@ -228,6 +252,11 @@ class RunStore:
         rows = self._db.execute(f"SELECT canonical FROM evaluations WHERE canonical IN ({marks})", canonicals)
         return {r[0] for r in rows}
 
+    def scored(self) -> dict[str, float]:
+        """Every successfully scored canonical form and its score (the refiner shows the candidate's nearest)."""
+        rows = self._db.execute("SELECT canonical, score FROM evaluations WHERE score IS NOT NULL ORDER BY id")
+        return {r[0]: r[1] for r in rows}
+
     def nodes(self) -> list[NodeRecord]:
         return [_from_row(NodeRecord, r) for r in self._db.execute("SELECT * FROM nodes ORDER BY id")]
 
@@ -238,3 +267,40 @@ class RunStore:
         """Every successful score in evaluation order (auto thresholds and reports read this)."""
         rows = self._db.execute("SELECT score FROM evaluations WHERE score IS NOT NULL ORDER BY id")
         return [r[0] for r in rows]
+
+    def phase_usage(self) -> dict[str, PhaseUsage]:
+        """Counts and sums per phase, added up by SQLite so no caller loads whole tables for them; phases sorted
+        by name, zeros where a table has no row of that phase."""
+        sums: dict[str, dict[str, Any]] = {}
+        for sql in _PHASE_USAGE_SQL:
+            for row in self._db.execute(sql):
+                values = dict(row)
+                sums.setdefault(values.pop("phase"), {}).update(values)
+        return {phase: PhaseUsage(**sums[phase]) for phase in sorted(sums)}
+
+    def evaluation_count(self) -> int:
+        """Evaluations recorded, scored or failed (a run listing needs the number, not the rows)."""
+        return self._db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0]
+
+    def best(self) -> EvaluationRecord | None:
+        """The highest score (the earliest of equals, as a running argmax keeps it); None before any score."""
+        return self._first(EvaluationRecord,
+                           "SELECT * FROM evaluations WHERE score IS NOT NULL ORDER BY score DESC, id LIMIT 1")
+
+    def latest(self) -> EvaluationRecord | None:
+        """The evaluation recorded last (its phase is where a run stands); None before any."""
+        return self._first(EvaluationRecord, "SELECT * FROM evaluations ORDER BY id DESC LIMIT 1")
+
+    def first_event(self, *kinds: str) -> Event | None:
+        """The earliest event of any of these kinds (when a run started, whether it finished)."""
+        marks = ", ".join("?" * len(kinds))
+        return self._first(Event, f"SELECT * FROM events WHERE kind IN ({marks}) ORDER BY id LIMIT 1", kinds)
+
+    def node_span(self) -> tuple[float, float] | None:
+        """When the first node started and the last one finished (a run's wall clock); None before any node."""
+        start, end = self._db.execute("SELECT MIN(started_at), MAX(finished_at) FROM nodes").fetchone()
+        return None if start is None else (start, end)
+
+    def _first(self, cls: type, sql: str, args: tuple[Any, ...] = ()) -> Any:
+        row = self._db.execute(sql, args).fetchone()
+        return None if row is None else _from_row(cls, row)

@@ -31,9 +31,8 @@ def answer_format(kind: ConstraintKind) -> str:
 
 
 def task_text(space: Space) -> str:
-    task = space.task
-    return (f"classify {task.resolution}x{task.resolution} images with {task.image_channels} channels "
-            f"into {task.classes} classes")
+    """The space's own wording of its task (classification or detection)."""
+    return space.task_text()
 
 
 def budget_text(space: Space) -> str:

@@ -14,7 +14,7 @@ from langgraph.runtime import Runtime
 
 from phasenas.config import SearchConfig
 from phasenas.graph.context import SearchContext
-from phasenas.graph.pool import insert, topk_mean
+from phasenas.graph.pool import insert
 from phasenas.graph.routing import auto_thresholds, stop_reason
 from phasenas.graph.state import PoolEntry, SearchState
 from phasenas.store import EvaluationRecord, NodeRecord
@@ -31,9 +31,8 @@ def absorb(state: SearchState, records: list[EvaluationRecord], config: SearchCo
     best_score = best["score"] if best else None
     improved = best_score is not None and (state["best_score"] is None or best_score > state["best_score"])
     stuck = 0 if improved else state["stuck"] + (1 if state["phase"] == "explore" else 0)
-    mean = topk_mean(pool)
     window = config.thresholds.plateau_window
-    progress = (state["progress"] + [mean])[-(window + 1):] if mean is not None else state["progress"]
+    progress = (state["progress"] + [best_score])[-(window + 1):] if best_score is not None else state["progress"]
     update: dict[str, Any] = {"pool": pool, "best": best["canonical"] if best else None, "best_score": best_score,
                               "stuck": stuck, "progress": progress}
     gamma_trans, gamma_stop = auto_thresholds({**state, **update}, config.thresholds)  # type: ignore[typeddict-item]

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 
-from phasenas.bench.trajectory import PhaseUsage, Point, Trajectory, best_pick
+from phasenas.bench.trajectory import Point, Trajectory, baseline_trajectory
 from phasenas.scoring import ScoreResult
 from phasenas.space import Space
 from phasenas.space.arch import Arch
@@ -43,9 +43,7 @@ class _Recorder:
         return results
 
     def trajectory(self, **extra: object) -> Trajectory:
-        wall = time.perf_counter() - self.start
-        usage = PhaseUsage(evaluations=len(self.points), wall_s=wall)
-        return Trajectory(self.points, best_pick(self.points), {"baseline": usage}, wall, dict(extra))
+        return baseline_trajectory(self.points, time.perf_counter() - self.start, dict(extra))
 
 
 def _fresh(space: Space, draw: Callable[[], Arch], seen: set[str]) -> str | None:

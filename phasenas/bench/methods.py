@@ -41,8 +41,8 @@ def _phasenas(base: SearchConfig, feedback: Feedback) -> SearchConfig:
 
 
 def _phasenas_auto(base: SearchConfig, feedback: Feedback) -> SearchConfig:
-    """gamma_trans derived from a plateau of the top-K mean; gamma_stop left unset (equal budgets)."""
-    auto = ThresholdSettings(mode="auto")
+    """gamma_trans derived from a plateau of the best score; never an early stop (equal budgets)."""
+    auto = ThresholdSettings(mode="auto", gamma_stop=NEVER)
     return base.model_copy(update={"thresholds": auto})
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from phasenas.bench.table_proxy import true_accuracy
-from phasenas.bench.trajectory import PhaseUsage, Point, Trajectory, best_pick
+from phasenas.bench.trajectory import Point, Trajectory, baseline_trajectory, phase_json
 from phasenas.space.macro import BenchmarkTable
 
 TOP_RANK = 10  # "time to first reach rank <= 10"
@@ -18,9 +17,7 @@ def prefix(traj: Trajectory, evaluations: int) -> Trajectory:
     points = traj.points[:evaluations]
     if len(points) == len(traj.points):
         return traj
-    wall = points[-1].t if points else 0.0
-    phases = {"baseline": PhaseUsage(evaluations=len(points), wall_s=wall)}
-    return Trajectory(points, best_pick(points), phases, wall, traj.extra)
+    return baseline_trajectory(points, points[-1].t if points else 0.0, traj.extra)
 
 
 def grade(traj: Trajectory, table: BenchmarkTable) -> dict[str, Any]:
@@ -37,15 +34,16 @@ def grade(traj: Trajectory, table: BenchmarkTable) -> dict[str, Any]:
     pick = traj.pick
     pick_acc, pick_rank = true_accuracy(pick, table) if pick else (None, None)
     pick_at = _first_index(traj.points, pick)
+    pick_score = traj.points[pick_at - 1].score if pick_at else None
     return {
         "evaluations": len(traj.points),
-        "pick": pick, "pick_acc": pick_acc, "pick_rank": pick_rank, "pick_found_at": pick_at,
+        "pick": pick, "pick_score": pick_score, "pick_acc": pick_acc, "pick_rank": pick_rank, "pick_found_at": pick_at,
         "best_acc": best[0] if best else None, "best_rank": best[1] if best else None, "best_found_at": best_at,
         "first_top10": first_top,
         "wall_s": round(traj.wall_s, 3),
         "llm_calls": sum(u.llm_calls for u in traj.phases.values()),
         "tokens": sum(u.tokens for u in traj.phases.values()),
-        "phases": {k: asdict(v) for k, v in traj.phases.items()},
+        "phases": {k: phase_json(v) for k, v in traj.phases.items()},
         "failed": sum(p.score is None for p in traj.points),
         "curve": curve,
         **traj.extra,

@@ -37,6 +37,7 @@ def macro(
     from phasenas.bench.aggregate import load_results, markdown
     from phasenas.bench.plot import plot_curves
     from phasenas.bench.runner import BenchSettings, run_bench
+    from phasenas.bench.targets import markdown as targets_markdown
     from phasenas.config_file import load_search_config
 
     chosen = [m.strip() for m in methods.split(",") if m.strip()]
@@ -53,6 +54,6 @@ def macro(
             except ValueError as exc:
                 raise typer.BadParameter(str(exc), param_hint="--methods") from exc
         results = load_results(out)
-        (out / "report.md").write_text(markdown(results))
+        (out / "report.md").write_text(markdown(results) + "\n" + targets_markdown(results))
         plot_curves(results, out / "curves.png")
     typer.echo(f"{len(results)} runs; wrote {out / 'report.md'} and {out / 'curves.png'}")

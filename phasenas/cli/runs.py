@@ -21,15 +21,12 @@ def _run_row(directory: Path) -> dict[str, object]:
 
     config = load_config(directory.name, directory.parent)
     with RunStore(directory / RUN_STORE_FILE) as store:
-        evaluations, events = store.evaluations(), store.events()
-    scored = [e for e in evaluations if e.score is not None]
-    best = max(scored, key=lambda e: e.score, default=None)  # type: ignore[arg-type,return-value]
-    finished = any(e.kind == "run.finished" for e in events)
-    started = next((e.at for e in events if e.kind == "run.started"), None)
-    phase = evaluations[-1].phase if evaluations else "explore"
+        evaluations, best, latest = store.evaluation_count(), store.best(), store.latest()
+        started, finished = store.first_event("run.started"), store.first_event("run.finished")
     return {"id": directory.name, "space": config.space, "status": "finished" if finished else "unfinished",
-            "phase": phase, "evaluations": len(evaluations), "best_score": best.score if best else None,
-            "best": best.canonical if best else None, "started": started}
+            "phase": latest.phase if latest else "explore", "evaluations": evaluations,
+            "best_score": best.score if best else None, "best": best.canonical if best else None,
+            "started": started.at if started else None}
 
 
 @app.command()

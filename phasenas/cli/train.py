@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -27,15 +27,10 @@ from phasenas.cli import app
 from phasenas.cli.common import JsonOption, ResolutionOption, echo_json
 from phasenas.errors import PhaseNASError
 from phasenas.space import ArchError
-from phasenas.train import (
-    EpochMetrics,
-    Recipe,
-    TrainRequest,
-    evaluate_checkpoint,
-    resolve_target,
-    train,
-)
-from phasenas.train.data import DATASETS, DatasetName
+from phasenas.train.recipe import DATASETS, DatasetName, Recipe
+
+if TYPE_CHECKING:
+    from phasenas.train.trainer import EpochMetrics
 
 _DEFAULT = Recipe()
 
@@ -121,6 +116,12 @@ def train_command(
     if dataset not in DATASETS:
         raise typer.BadParameter(f"choose one of {', '.join(DATASETS)}", param_hint="--dataset")
     name: DatasetName = dataset  # type: ignore[assignment]
+    from phasenas.train.run import (  # torch: only now
+        TrainRequest,
+        evaluate_checkpoint,
+        resolve_target,
+        train,
+    )
     try:
         if eval_checkpoint is not None:
             store = resolve_target(target, runs_dir, space).store if target else None

@@ -60,8 +60,3 @@ def top_and_diverse(pool: list[PoolEntry], n_top: int, n_diverse: int) -> tuple[
         shown.append(pick)
         rest = [e for e in rest if e is not pick]
     return top, chosen
-
-
-def topk_mean(pool: list[PoolEntry]) -> float | None:
-    """Mean score of the pool (the progress signal of the auto thresholds)."""
-    return sum(e["score"] for e in pool) / len(pool) if pool else None

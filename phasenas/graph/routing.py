@@ -67,26 +67,33 @@ def route_after_validation(state: SearchState) -> Literal["explorer", "refiner",
     return "scorer"
 
 
-def plateaued(progress: list[float], window: int, tolerance: float) -> bool:
-    """Whether the top-K mean gained less than `tolerance` (relative) over the last `window` steps."""
+def plateaued(progress: list[float], window: int, tolerance: float, spread: float) -> bool:
+    """Whether the best score gained at most `tolerance` x `spread` over the last `window` steps.
+
+    `spread` is the range of the pool's scores: measuring the gain against it makes the test free of the
+    proxy's unit and offset (accuracies near 93 %, NASWOT in the hundreds), where a gain relative to the
+    score itself would depend on both.
+    """
     if len(progress) <= window:
         return False
     before, now = progress[-1 - window], progress[-1]
-    return now - before <= tolerance * max(abs(before), 1e-12)
+    return now - before <= tolerance * spread
 
 
 def auto_thresholds(state: SearchState, rules: ThresholdSettings) -> tuple[float | None, float | None]:
     """Thresholds after this step; auto mode fills in those left unset once a phase plateaus.
 
-    A plateau of the top-K mean in Phase I sets gamma_trans to the best score (switch now); a plateau in
-    Phase II sets gamma_stop to the best score (stop now). Users need not know the scale of a proxy.
+    A plateau of the best score in Phase I sets gamma_trans to the best score (switch now); a plateau in
+    Phase II sets gamma_stop to the best score (stop now). Users need not know the scale of a proxy. (The
+    best score, not the pool mean: the mean keeps rising while the pool fills, so it never plateaus early.)
     """
     gamma_trans, gamma_stop = state["gamma_trans"], state["gamma_stop"]
     if rules.mode != "auto" or state["best_score"] is None:
         return gamma_trans, gamma_stop
     if state["usage"]["evaluations"] < rules.warmup_evaluations:
         return gamma_trans, gamma_stop
-    if not plateaued(state["progress"], rules.plateau_window, rules.plateau_tolerance):
+    scores = [e["score"] for e in state["pool"]]
+    if not plateaued(state["progress"], rules.plateau_window, rules.plateau_tolerance, max(scores) - min(scores)):
         return gamma_trans, gamma_stop
     if state["phase"] == "explore" and gamma_trans is None:
         return state["best_score"], gamma_stop

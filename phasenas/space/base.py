@@ -82,6 +82,12 @@ class Space(ABC):
         return clone
 
     # --- for the agents -----------------------------------------------------------------------------------------
+    def task_text(self) -> str:
+        """The task in one phrase for prompts; spaces for other tasks (detection) override it."""
+        task = self.task
+        return (f"classify {task.resolution}x{task.resolution} images with {task.image_channels} channels "
+                f"into {task.classes} classes")
+
     @abstractmethod
     def describe(self) -> str:
         """The language and rules of this space, written for a language model."""

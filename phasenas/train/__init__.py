@@ -3,35 +3,30 @@
 >>> from phasenas.train import Recipe
 >>> Recipe().epochs, Recipe.short(2).mixup_alpha
 (1440, 0.0)
+
+The names load lazily, so the CLI (and `phasenas --help`) does not import torch until training starts.
 """
 
-from phasenas.train.checkpoint import CheckpointError, ModelInfo
-from phasenas.train.data import (
-           DatasetMismatch,
-           DatasetNotFound,
-           Splits,
-           TensorImages,
-           load_dataset,
-)
-from phasenas.train.recipe import Recipe
-from phasenas.train.records import TrainRecord, training_records
-from phasenas.train.rerank import (
-           RerankPick,
-           RerankResult,
-           RerankSettings,
-           rerank,
-           rerank_pool,
-)
-from phasenas.train.run import (
-           TrainOutcome,
-           TrainRequest,
-           evaluate_checkpoint,
-           resolve_target,
-           train,
-)
-from phasenas.train.trainer import EpochMetrics, Evaluation, Trainer, TrainObserver
+from __future__ import annotations
 
-__all__ = ["CheckpointError", "DatasetMismatch", "DatasetNotFound", "EpochMetrics", "Evaluation", "ModelInfo",
-           "Recipe", "RerankPick", "RerankResult", "RerankSettings", "Splits", "TensorImages", "TrainObserver",
-           "TrainOutcome", "TrainRecord", "TrainRequest", "Trainer", "evaluate_checkpoint", "load_dataset", "rerank",
-           "rerank_pool", "resolve_target", "train", "training_records"]
+import importlib
+from typing import Any
+
+_PUBLIC = {
+    "CheckpointError": "checkpoint", "ModelInfo": "checkpoint",
+    "DatasetMismatch": "data", "DatasetNotFound": "data", "Splits": "data", "TensorImages": "data",
+    "load_dataset": "data",
+    "Recipe": "recipe",
+    "TrainRecord": "records", "training_records": "records",
+    "RerankPick": "rerank", "RerankResult": "rerank", "RerankSettings": "rerank", "rerank": "rerank",
+    "rerank_pool": "rerank",
+    "TrainOutcome": "run", "TrainRequest": "run", "evaluate_checkpoint": "run", "resolve_target": "run", "train": "run",
+    "EpochMetrics": "trainer", "Evaluation": "trainer", "Trainer": "trainer", "TrainObserver": "trainer",
+}
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PUBLIC:
+        return getattr(importlib.import_module(f"phasenas.train.{_PUBLIC[name]}"), name)
+    raise AttributeError(f"module 'phasenas.train' has no attribute {name!r}")

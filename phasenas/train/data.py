@@ -18,9 +18,8 @@ import torch
 from torch.utils.data import Dataset, Subset
 
 from phasenas.errors import PhaseNASError
+from phasenas.train.recipe import DATASETS, DatasetName
 
-DatasetName = Literal["cifar10", "cifar100", "imagefolder"]
-DATASETS: tuple[str, ...] = ("cifar10", "cifar100", "imagefolder")
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".ppm", ".tif", ".tiff"})
 SampleTransform = Callable[[torch.Tensor], torch.Tensor]
 

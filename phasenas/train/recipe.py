@@ -9,8 +9,13 @@ random crop (padding 4) and flip; AutoAugment is off unless asked for, because i
 from __future__ import annotations
 
 import math
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+# The datasets a recipe trains on (here, not in `data`, so the CLI can list them without importing torch).
+DatasetName = Literal["cifar10", "cifar100", "imagefolder"]
+DATASETS: tuple[str, ...] = ("cifar10", "cifar100", "imagefolder")
 
 
 class Recipe(BaseModel):

@@ -88,6 +88,7 @@ async def test_grade_reports_the_first_rank_10_and_a_monotone_curve(nbm_table_pa
     m = grade(traj, table)
     accs = [acc for _, acc in m["curve"]]
     assert accs == sorted(accs) and accs[-1] == m["best_acc"]
+    assert m["pick_score"] == max(p.score for p in traj.points if p.score is not None)  # table feedback: its accuracy
     if m["first_top10"] is not None:
         i = m["first_top10"]["evaluation"]
         assert true_accuracy(traj.points[i - 1].canonical, table)[1] <= 10
@@ -117,6 +118,10 @@ async def test_graph_methods_run_with_table_feedback(nbm_table_path: Path, tmp_p
                                                else SPACE.to_code(SPACE.parse(r["pick"])))  # type: ignore[attr-defined]
         assert r["pick_acc"] == r["best_acc"]  # table feedback: the argmax is the best in the pool
     assert set(results["static-small"]["phases"]) == {"explore"}
+    for r in results.values():  # the per-phase keys that aggregate.py and earlier results read
+        assert all(set(u) == {"evaluations", "llm_calls", "tokens", "wall_s"} for u in r["phases"].values())
+        assert sum(u["evaluations"] for u in r["phases"].values()) == r["evaluations"]
+        assert sum(u["llm_calls"] for u in r["phases"].values()) == r["llm_calls"] > 0
     with RunStore(tmp_path / "runs" / "table-static-large-b16-s0" / RUN_STORE_FILE) as store:
         assert {c.model for c in store.llm_calls()} == {"fake:large"}
     assert results["static-large"]["phases"]["refine"]["evaluations"] > 0
@@ -133,7 +138,9 @@ def test_cli_writes_results_report_and_plot(nbm_table_path: Path, tmp_path: Path
     assert len(list((out / "results" / "table").glob("*/*.json"))) == 8
     row = orjson.loads((out / "results" / "table" / "evolution" / "b40-s1.json").read_bytes())
     assert row["evaluations"] == 40 and row["phases"]["baseline"]["llm_calls"] == 0
-    assert "budget = 40 evaluations" in (out / "report.md").read_text()
+    assert row["phases"]["baseline"]["evaluations"] == 40 and row["phases"]["baseline"]["wall_s"] > 0
+    report = (out / "report.md").read_text()
+    assert "budget = 40 evaluations" in report and "### Targets" in report
     assert (out / "curves.png").read_bytes()[:4] == b"\x89PNG"
     bad = CliRunner().invoke(app, ["bench", "macro", "--table", str(nbm_table_path), "--methods", "nope",
                                    "--out", str(out)])

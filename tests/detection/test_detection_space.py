@@ -84,12 +84,14 @@ def test_gbnf_is_a_valid_llama_grammar(yolo: YoloSpace) -> None:
     assert llama_cpp.LlamaGrammar.from_string(yolo.gbnf(), verbose=False) is not None
 
 
-@pytest.mark.parametrize(("agent", "ref"), [("explorer", "explore@1"), ("refiner", "refine@1")])
+@pytest.mark.parametrize(("agent", "ref"), [("explorer", "explore@1"), ("explorer", "explore@2"),
+                                            ("refiner", "refine@1")])
 def test_prompts_for_the_yolo_space_render(yolo: YoloSpace, agent: str, ref: str) -> None:
     prompt = load_prompt(agent, ref, space="yolo")
     assert "/yolo/" in str(prompt.source)
-    values = {"space_description": yolo.describe(), "task": "(unused)", "budget": "at most 3,200,000 parameters",
+    values = {"space_description": yolo.describe(), "task": yolo.task_text(), "budget": "at most 3,200,000 parameters",
               "top": "(none yet)", "diverse": "(none yet)", "candidate": "(none yet)", "focus": "widths",
+              "start": yolo.canonical(yolo.sample(random.Random(0))),
               "answer_format": "Answer with the architecture string only."}
     messages = prompt.render(**values)
     assert "Detect" in messages[0].content and "Concat" in messages[-1].content

@@ -87,6 +87,14 @@ def test_budgets_in_params_and_flops_at_the_image_size(yolo: YoloSpace) -> None:
     assert small.validate("yolov8s").flops * 4 == report.flops
 
 
+def test_budget_messages_name_the_costliest_layers(yolo: YoloSpace) -> None:
+    # the P3 neck block (layer 15, at 80x80) made 4x wider costs far more than any other layer
+    wide = V8N.replace("C2f(64,False) Conv(64,3,2)", "C2f(256,False) Conv(64,3,2)")
+    flops = next(e for e in yolo.validate(wide).errors if e.code == "over_flops").message
+    assert "the costliest layers are layer 15 C2f(256,False) (" in flops
+    assert "Detect head" in flops and "layers 15, 18, 21" in flops
+
+
 def test_image_size_must_be_a_multiple_of_32(yolo: YoloSpace) -> None:
     assert codes(yolo.with_task(resolution=600), "yolov8n") == ["bad_resolution"]
 

@@ -4,10 +4,10 @@ import pytest
 import torch
 
 from phasenas.scoring import ScoreSettings, get_proxy, score_text
+from phasenas.scoring.proxies.zen_det import scale_batchnorms, zen_det_score
 from phasenas.scoring.registry import ProxyInput
 from phasenas.scoring.results import CandidateRejected
 from phasenas.scoring.seeding import seed_torch
-from phasenas.scoring.proxies.zen_det import scale_batchnorms, zen_det_score
 from phasenas.space import get_space
 from phasenas.space.detection import YoloSpace
 

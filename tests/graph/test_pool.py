@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from phasenas.graph.pool import insert, similarity, top_and_diverse, topk_mean
+from phasenas.graph.pool import insert, similarity, top_and_diverse
 from phasenas.graph.state import PoolEntry
 
 
@@ -37,8 +37,3 @@ def test_diverse_sample_prefers_the_least_similar_members() -> None:
     assert similarity(pool[0]["canonical"], pool[2]["canonical"]) < similarity(pool[0]["canonical"],
                                                                                 pool[1]["canonical"])
     assert top_and_diverse(pool, n_top=2, n_diverse=9)[1] == [pool[2], pool[3]]
-
-
-def test_topk_mean() -> None:
-    assert topk_mean([]) is None
-    assert topk_mean([entry("a", 1.0), entry("b", 3.0)]) == 2.0

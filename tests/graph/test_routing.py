@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from phasenas.config import BudgetSettings, ThresholdSettings
-from phasenas.graph.routing import RoutingPolicy, auto_thresholds, plateaued, route, route_after_validation, stop_reason
+from phasenas.graph.routing import (
+    RoutingPolicy,
+    auto_thresholds,
+    plateaued,
+    route,
+    route_after_validation,
+    stop_reason,
+)
 from phasenas.graph.state import SearchState, initial_state
 
 
@@ -69,19 +76,23 @@ def test_repairs_go_back_to_the_agent_of_the_phase() -> None:
     assert route_after_validation(state(repair_slots=[])) == "scorer"
 
 
-def test_plateau_compares_the_window_edges() -> None:
-    assert not plateaued([1.0, 2.0], window=2, tolerance=0.01)  # not enough history
-    assert not plateaued([1.0, 1.5, 2.0], window=2, tolerance=0.01)
-    assert plateaued([2.0, 2.01, 2.015], window=2, tolerance=0.01)
+def test_plateau_measures_the_best_scores_gain_against_the_pools_spread() -> None:
+    assert not plateaued([1.0, 1.0], window=2, tolerance=0.1, spread=1.0)  # not enough history
+    assert not plateaued([1.0, 1.5, 2.0], window=2, tolerance=0.1, spread=1.0)
+    assert plateaued([2.0, 2.05, 2.08], window=2, tolerance=0.1, spread=1.0)
+    # the same gain is a plateau among widely spread scores and progress among close ones: no unit, no offset
+    assert plateaued([93.0, 93.0, 93.2], window=2, tolerance=0.05, spread=10.0)
+    assert not plateaued([93.0, 93.0, 93.2], window=2, tolerance=0.05, spread=1.0)
 
 
 def test_auto_mode_sets_gamma_trans_then_gamma_stop_on_plateaus() -> None:
     rules = ThresholdSettings(mode="auto", plateau_window=2, plateau_tolerance=0.01, warmup_evaluations=8)
-    exploring = state(gamma_trans=None, gamma_stop=None, best_score=5.0, progress=[4.0, 4.0, 4.01],
+    pool = [{"canonical": f"a{i}", "score": s, "step": 1, "agent": "explorer"} for i, s in enumerate((5.0, 3.0, 1.0))]
+    exploring = state(gamma_trans=None, gamma_stop=None, best_score=5.0, progress=[5.0, 5.0, 5.01], pool=pool,
                       usage={"evaluations": 12})
     assert auto_thresholds(exploring, rules) == (5.0, None)
     assert route({**exploring, "gamma_trans": 5.0}, policy()) == "refiner"  # type: ignore[typeddict-item]
-    still_rising = {**exploring, "progress": [3.0, 3.5, 4.0]}
+    still_rising = {**exploring, "progress": [4.0, 4.5, 5.0]}
     assert auto_thresholds(still_rising, rules) == (None, None)  # type: ignore[arg-type]
     in_warmup = {**exploring, "usage": {**exploring["usage"], "evaluations": 7}}
     assert auto_thresholds(in_warmup, rules) == (None, None)  # type: ignore[arg-type]

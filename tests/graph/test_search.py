@@ -10,7 +10,15 @@ from statistics import median
 
 import pytest
 
-from phasenas.runs import CHECKPOINT_FILE, LOCK_FILE, RUN_STORE_FILE, RunBusy, areplay, aresume, asearch
+from phasenas.runs import (
+    CHECKPOINT_FILE,
+    LOCK_FILE,
+    RUN_STORE_FILE,
+    RunBusy,
+    areplay,
+    aresume,
+    asearch,
+)
 from phasenas.store import RunStore
 from tests.graph import fakes
 from tests.graph.conftest import make_config
@@ -46,7 +54,7 @@ async def test_invalid_proposals_are_repaired_with_the_validator_s_errors(runs_d
     result = await asearch(make_config(runs_dir, explorer={"invalid_rounds": 1}, budget={"evaluations": 8}))
     with store_of(result.run_dir) as store:
         step1 = [p for p in store.proposals() if p.step == 1]
-        repairs = [c for c in store.llm_calls() if c.prompt == "repair@1"]
+        repairs = [c for c in store.llm_calls() if c.prompt == "repair@2"]
     assert [(p.round, p.status) for p in step1] == [(0, "invalid")] * 4 + [(1, "valid")] * 4
     assert step1[0].errors[0]["code"] == "not_in_space"
     assert len(repairs) == result.usage["llm_calls"] // 2
@@ -75,7 +83,7 @@ async def test_duplicates_are_dropped_before_scoring_and_sent_back(runs_dir: Pat
     with store_of(result.run_dir) as store:
         statuses = [p.status for p in store.proposals()]
         evaluations = store.evaluations()
-        repairs = [c for c in store.llm_calls() if c.prompt == "repair@1"]
+        repairs = [c for c in store.llm_calls() if c.prompt == "repair@2"]
     assert len(evaluations) == 1 and result.usage["evaluations"] == 1
     assert statuses.count("valid") == 1 and statuses.count("duplicate") == 15
     assert repairs and "[duplicate]" in repairs[0].messages[-1]["content"]

@@ -160,6 +160,7 @@ def measure_detector(arch: DetArch, task: Task, budget: Budget) -> tuple[DetMetr
         return None, issues
     shapes: list[Shape] = []
     total = Cost()
+    per_layer: list[Cost] = []
     image = Shape(task.image_channels, task.resolution, Fraction(1))
     for i, layer in enumerate(arch.layers):
         inputs = [shapes[s] if s >= 0 else (shapes[i - 1] if i > 0 else image) for s in _absolute(i, layer)]
@@ -167,19 +168,19 @@ def measure_detector(arch: DetArch, task: Task, budget: Budget) -> tuple[DetMetr
         if found:
             return None, issues + found
         if layer.module == DETECT:
-            total.add(detect_cost([s.channels for s in inputs], [s.size for s in inputs], task.classes))
-            shapes.append(inputs[0])
-            continue
-        if layer.module == "Concat":
+            cost = detect_cost([s.channels for s in inputs], [s.size for s in inputs], task.classes)
+            shape = inputs[0]
+        elif layer.module == "Concat":
             shape = Shape(sum(s.channels for s in inputs), inputs[0].size, inputs[0].stride)
-            total.activations += shape.channels * shape.size * shape.size
+            cost = Cost(activations=shape.channels * shape.size * shape.size)
         else:
             cost, channels, size = module_cost(layer, inputs[0].channels, inputs[0].size)
-            total.add(cost)
             shape = Shape(channels, size, inputs[0].stride * stride_factor(layer))
+        total.add(cost)
+        per_layer.append(cost)
         shapes.append(shape)
     metrics = DetMetrics(total.params, total.macs, total.convs, total.activations, tuple(shapes))
-    return metrics, _budget_issues(metrics, budget)
+    return metrics, _budget_issues(metrics, budget, arch, per_layer)
 
 
 def _absolute(i: int, layer: Layer) -> list[int]:
@@ -270,14 +271,26 @@ def _shape_issues(i: int, layer: Layer, inputs: list[Shape]) -> list[Issue]:
     return []
 
 
-def _budget_issues(m: DetMetrics, budget: Budget) -> list[Issue]:
+def _budget_issues(m: DetMetrics, budget: Budget, arch: DetArch, per_layer: list[Cost]) -> list[Issue]:
     issues = []
     if budget.max_params is not None and m.params > budget.max_params:
-        issues.append(Issue("over_params", f"{m.params:,} parameters exceed the budget of {budget.max_params:,}"))
+        issues.append(Issue("over_params", f"{m.params:,} parameters exceed the budget of {budget.max_params:,}; "
+                                           + _costliest(arch, [c.params / 1e6 for c in per_layer], "M")))
     if budget.max_flops is not None and m.flops > budget.max_flops:
         issues.append(Issue("over_flops", f"{m.flops:,} multiply-accumulates ({2 * m.flops / 1e9:.2f} GFLOPs) "
                                           f"exceed the budget of {budget.max_flops:,} "
-                                          f"({2 * budget.max_flops / 1e9:.2f} GFLOPs)"))
+                                          f"({2 * budget.max_flops / 1e9:.2f} GFLOPs); "
+                                          + _costliest(arch, [2 * c.macs / 1e9 for c in per_layer], " GFLOPs")))
     if budget.max_depth is not None and m.depth > budget.max_depth:
         issues.append(Issue("too_deep", f"{m.depth} conv layers exceed the depth budget of {budget.max_depth}"))
     return issues
+
+
+def _costliest(arch: DetArch, amounts: list[float], unit: str, count: int = 3) -> str:
+    """Where a detector over budget spends it, so that a repair knows which layers to narrow."""
+    head = len(arch.layers) - 1  # validated: Detect is the last layer
+    top = sorted(range(head), key=lambda i: -amounts[i])[:count]
+    shown = ", ".join(f"layer {i} {arch.layers[i]} ({amounts[i]:.2f}{unit})" for i in top)
+    inputs = ", ".join(map(str, arch.layers[head].sources))
+    return (f"the costliest layers are {shown}, and the Detect head ({amounts[head]:.2f}{unit}; it grows with the "
+            f"channels of layers {inputs}): give them fewer channels or repeats")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from phasenas.space.base import Space, register_space
 from phasenas.space.detection.analyze import DetMetrics, measure_detector
+from phasenas.space.detection.grammar import topology_gbnf
 from phasenas.space.detection.layers import MODULES, DetArch
 from phasenas.space.detection.neighbours import mutate_detector, sample_detector
 from phasenas.space.detection.parse import MAX_TEXT_LENGTH, parse_detector
@@ -80,6 +81,12 @@ class YoloSpace(Space):
                               self.task.classes)
 
     # --- for the agents -----------------------------------------------------------------------------------------
+    def task_text(self) -> str:
+        t = self.task
+        return (f"detect objects of {t.classes} classes in {t.resolution}x{t.resolution} images with "
+                f"{t.image_channels} channels: a YOLO-style detector, Detect head on the stride-8, 16 and 32 maps "
+                "(P3/P4/P5)")
+
     def describe(self) -> str:
         t, b = self.task, self.budget
         example = self.canonical(self.parse("yolov8n"))
@@ -108,22 +115,8 @@ class YoloSpace(Space):
             + ". Changing the indices of layers means updating every Concat and Detect that refers to them.")
 
     def gbnf(self) -> str:
-        return (f'root ::= layer (" " layer){{2,{self.budget.max_blocks - 2}}} " " detect\n'
-                'layer ::= conv | scdown | csp | sppf | upsample | concat\n'
-                'conv ::= "Conv" src? "(" ch "," kernel "," stride ")"\n'
-                'scdown ::= "SCDown" src? "(" ch "," kernel "," stride ")"\n'
-                'csp ::= ("C2f" | "C3" | "Bottleneck") src? "(" ch "," bool ")" rep?\n'
-                'sppf ::= "SPPF" src? "(" ch "," ("3" | "5" | "7" | "9") ")"\n'
-                'upsample ::= "Upsample" src? "(2)"\n'
-                'concat ::= "Concat(" idx ("," idx){1,3} ")"\n'
-                'detect ::= "Detect(" idx "," idx "," idx ")"\n'
-                'src ::= "@" idx\n'
-                'idx ::= "-"? [0-9] [0-9]?\n'
-                'ch ::= [1-9] [0-9]{0,3}\n'
-                'kernel ::= "1" | "3" | "5" | "7"\n'
-                'stride ::= "1" | "2"\n'
-                'bool ::= "True" | "False"\n'
-                'rep ::= "x" [1-9]\n')
+        """YOLOv8's layer graph with widths, blocks, repeats and kernels open (see ``grammar``)."""
+        return topology_gbnf()
 
     def arch_pattern(self) -> str:
         layer = r"[A-Za-z0-9]+(@-?[0-9]+)?\((-?[0-9]+|True|False)(,(-?[0-9]+|True|False))*\)(x[0-9]+)?"
