@@ -169,8 +169,8 @@ def test_interrupting_the_parent_leaves_no_orphans(tmp_path, sig):
         pids = orjson.loads(line.removeprefix("PIDS "))
         assert len(pids) == 2 and all(alive(pid) for pid in pids)
         parent.send_signal(sig)
-        code = parent.wait(timeout=60)
-        stderr = parent.stderr.read()
+        _, stderr = parent.communicate(timeout=60)  # drains both pipes: a full one would block the parent's exit
+        code = parent.returncode
     finally:
         parent.kill()
     deadline = time.monotonic() + 10
