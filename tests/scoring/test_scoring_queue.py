@@ -134,8 +134,12 @@ async def test_cancellation_leaves_no_worker_processes(tmp_path, calls):
 
 
 CTRL_C_SCRIPT = textwrap.dedent("""
-    import asyncio, multiprocessing, sys, orjson
+    import asyncio, multiprocessing, signal, sys, orjson
     from phasenas.scoring import ScoringQueue, ScoreSettings
+
+    # A process started with SIGINT ignored keeps ignoring it (some earlier test in a full run leaves it so for
+    # its children); a user's terminal never does, so give this "user's program" the default Ctrl-C handler.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     async def main(cache):
         async with ScoringQueue("macro", "test_sleep", workers=2, cache_dir=cache, resolution=16,
