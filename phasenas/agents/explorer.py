@@ -8,7 +8,7 @@ from typing import Any
 from langchain_core.runnables import RunnableConfig
 from langgraph.runtime import Runtime
 
-from phasenas.agents.inputs import EXPLORE_FOCI, budget_text, entries_text, focus, task_text
+from phasenas.agents.inputs import EXPLORE_FOCI, budget_text, entries_text, focus
 from phasenas.agents.proposer import propose
 from phasenas.graph.context import SearchContext
 from phasenas.graph.pool import top_and_diverse
@@ -27,7 +27,7 @@ def explore_inputs(ctx: SearchContext, state: SearchState, step: int, slot: int)
     top, diverse = top_and_diverse(state["pool"], pool_settings.show_top, pool_settings.show_diverse)
     return {
         "space_description": ctx.space.describe(),
-        "task": task_text(ctx.space),
+        "task": ctx.space.task_text(),
         "budget": budget_text(ctx.space),
         "top": entries_text(top),
         "diverse": entries_text(diverse),

@@ -30,11 +30,6 @@ def answer_format(kind: ConstraintKind) -> str:
     return _ANSWER_FORMATS[kind]
 
 
-def task_text(space: Space) -> str:
-    """The space's own wording of its task (classification or detection)."""
-    return space.task_text()
-
-
 def budget_text(space: Space) -> str:
     budget = space.budget
     parts = [f"at most {budget.max_params:,} parameters" if budget.max_params else None,

@@ -13,7 +13,7 @@ from typing import Any
 from langchain_core.runnables import RunnableConfig
 
 from phasenas.agents.calls import CallRequest, CallSettings, ask_all, model_name
-from phasenas.agents.inputs import answer_format, task_text
+from phasenas.agents.inputs import answer_format
 from phasenas.config import AgentSettings
 from phasenas.graph.context import SearchContext
 from phasenas.graph.state import Agent, Candidate, Phase, SearchState, Usage
@@ -59,7 +59,7 @@ def _repair_requests(ctx: SearchContext, state: SearchState, agent: Agent, phase
     by_slot = {c["slot"]: c for c in state["batch"]}
     slots = state["repair_slots"][:_calls_left(ctx, state, len(state["repair_slots"]))]
     # every version gets every input; a prompt renders only those it declares (repair@1 has no task)
-    common = {"space_description": ctx.space.describe(), "task": task_text(ctx.space),
+    common = {"space_description": ctx.space.describe(), "task": ctx.space.task_text(),
               "answer_format": _format(ctx, agent)}
     return [CallRequest(agent=agent, phase=phase, step=state["step"], round=state["round"], slot=slot,
                         prompt=ctx.prompts["repair"],

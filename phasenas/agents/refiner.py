@@ -14,13 +14,7 @@ import structlog
 from langchain_core.runnables import RunnableConfig
 from langgraph.runtime import Runtime
 
-from phasenas.agents.inputs import (
-    REFINE_FOCI,
-    budget_text,
-    entries_text,
-    focus,
-    task_text,
-)
+from phasenas.agents.inputs import REFINE_FOCI, budget_text, entries_text, focus
 from phasenas.agents.proposer import propose
 from phasenas.graph.context import SearchContext
 from phasenas.graph.pool import similarity
@@ -74,7 +68,7 @@ def refine_inputs(ctx: SearchContext, state: SearchState, step: int, slot: int) 
              if target else "(none yet)")
     return {
         "space_description": ctx.space.describe(),
-        "task": task_text(ctx.space),
+        "task": ctx.space.task_text(),
         "budget": budget_text(ctx.space),
         "top": entries_text(top),
         "candidate": candidate,

@@ -29,14 +29,15 @@ def _stats(values: Iterable[float | None], best: Callable[[list[float]], float],
     return " / ".join(format(v, fmt) for v in (statistics.mean(xs), statistics.median(xs), best(xs), worst(xs)))
 
 
-def _median(values: Iterable[float | None], fmt: str = ".0f") -> str:
+def median_text(values: Iterable[float | None], fmt: str = ".0f") -> str:
+    """The median of the known values, formatted; '-' when none is known."""
     xs = [v for v in values if v is not None]
     return format(statistics.median(xs), fmt) if xs else "-"
 
 
 def _phase_split(rows: list[Row], key: str) -> str:
     phases = sorted({p for r in rows for p in r["phases"]})
-    return " + ".join(f"{_median([r['phases'].get(p, {}).get(key, 0) for r in rows])} {p}" for p in phases)
+    return " + ".join(f"{median_text([r['phases'].get(p, {}).get(key, 0) for r in rows])} {p}" for p in phases)
 
 
 def markdown(results: list[Row]) -> str:
@@ -55,10 +56,10 @@ def markdown(results: list[Row]) -> str:
                 f"| {name} | {len(rows)} | {_stats((r['pick_acc'] for r in rows), max, '.2f')} "
                 f"| {_stats((r['pick_rank'] for r in rows), min, '.0f')} "
                 f"| {_stats((r['best_acc'] for r in rows), max, '.2f')} "
-                f"| {_median(r['pick_found_at'] for r in rows)} "
+                f"| {median_text(r['pick_found_at'] for r in rows)} "
                 f"| {sum(t is not None for t in top)}/{len(rows)} "
-                f"| {_median((t['seconds'] for t in top if t), '.1f')} "
-                f"| {_median((r['wall_s'] for r in rows), '.1f')} "
+                f"| {median_text((t['seconds'] for t in top if t), '.1f')} "
+                f"| {median_text((r['wall_s'] for r in rows), '.1f')} "
                 f"| {_phase_split(rows, 'evaluations')} | {_phase_split(rows, 'llm_calls')} "
                 f"| {_phase_split(rows, 'tokens')} | {_phase_split(rows, 'wall_s')} |")
         out.append("")

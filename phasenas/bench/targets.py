@@ -7,9 +7,10 @@
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
 from typing import Any
+
+from phasenas.bench.aggregate import median_text
 
 Row = dict[str, Any]
 TOP = 3
@@ -35,10 +36,6 @@ def ceiling(rows: list[Row]) -> str | None:
     return max(scored, key=lambda r: r["pick_score"])["pick"] if scored else None
 
 
-def _median(xs: list[float]) -> str:
-    return f"{statistics.median(xs):.3g}" if xs else "-"
-
-
 def markdown(results: list[Row], method: str = "phasenas", reference: str = "evolution",
              large: str = "static-large") -> str:
     """The targets section of the report, one line per (feedback, budget) where the runs exist."""
@@ -61,12 +58,12 @@ def markdown(results: list[Row], method: str = "phasenas", reference: str = "evo
             theirs = [r["pick_found_at"] for r in cells.get((feedback, budget, reference), {}).values()
                       if r["pick"] == top]
             lines.append(f"{head} proxy ceiling `{top}` picked by `{method}` in {len(reached)}/{len(ours)} seeds "
-                         f"(median evaluation {_median(reached)}), by `{reference}` in {len(theirs)} seeds "
-                         f"(median evaluation {_median(theirs)}).")
+                         f"(median evaluation {median_text(reached, '.3g')}), by `{reference}` in {len(theirs)} seeds "
+                         f"(median evaluation {median_text(theirs, '.3g')}).")
         pairs = [(ours[s], r) for s, r in cells.get((feedback, budget, large), {}).items() if s in ours]
         ratios = [x for x in (time_ratio(a, b) for a, b in pairs) if x is not None]
         if pairs:
             lines.append(f"  Time to the accuracy both `{method}` and `{large}` reached, as a fraction of "
-                         f"`{large}`'s: median {_median(ratios)} over {len(ratios)}/{len(pairs)} paired seeds "
+                         f"`{large}`'s: median {median_text(ratios, '.3g')} over {len(ratios)}/{len(pairs)} paired seeds "
                          f"({', '.join(f'{x:.2f}' for x in ratios) or '-'}).")
     return "\n".join(lines) + "\n"

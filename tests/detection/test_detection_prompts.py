@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from phasenas.agents.inputs import task_text
 from phasenas.prompts import load_prompt
 from phasenas.runs import RUN_STORE_FILE, asearch
 from phasenas.space import get_space
@@ -18,9 +17,9 @@ from tests.graph.conftest import make_config
 
 
 def test_each_space_words_its_own_task(yolo: YoloSpace) -> None:
-    assert task_text(get_space("macro")) == "classify 32x32 images with 3 channels into 10 classes"
-    assert task_text(yolo).startswith("detect objects of 80 classes in 640x640 images with 3 channels")
-    assert "P3/P4/P5" in task_text(yolo)
+    assert get_space("macro").task_text() == "classify 32x32 images with 3 channels into 10 classes"
+    assert yolo.task_text().startswith("detect objects of 80 classes in 640x640 images with 3 channels")
+    assert "P3/P4/P5" in yolo.task_text()
     assert "20 classes in 320x320" in yolo.with_task(classes=20, resolution=320).task_text()
 
 
