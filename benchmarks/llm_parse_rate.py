@@ -16,7 +16,7 @@ from pathlib import Path
 
 import orjson
 
-from phasenas.agents.inputs import EXPLORE_FOCI, answer_format, budget_text, task_text
+from phasenas.agents.inputs import answer_format, budget_text
 from phasenas.llm import OutputConstraint, applied_constraint, create_chat_model
 from phasenas.prompts import load_prompt
 from phasenas.space import get_space
@@ -37,8 +37,8 @@ async def measure(space_name: str, model_name: str, n: int, constrained: bool, s
                                    "max_tokens": 384, "seed": seed + i})
         tried = "\n".join(f"- {space.sample(rng)}" for _ in range(3))
         messages = prompt.render(
-            space_description=space.describe(), task=task_text(space), budget=budget_text(space), top="(none yet)",
-            diverse=tried, focus=EXPLORE_FOCI[i % len(EXPLORE_FOCI)],
+            space_description=space.describe(), task=space.task_text(), budget=budget_text(space), top="(none yet)",
+            diverse=tried, focus=space.explore_foci[i % len(space.explore_foci)],
             answer_format=answer_format(applied_constraint(model, constraint)),
         )
         started = time.perf_counter()

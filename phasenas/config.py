@@ -40,6 +40,12 @@ class AgentSettings(_Strict):
     temperature: float = Field(ge=0.0, le=2.0)
     proposals: int = Field(ge=1, le=64, description="k: concurrent LLM calls (one architecture each) per step.")
     max_tokens: int = Field(default=384, ge=16)
+    duplicates: Literal["neighbour", "repair"] = Field(
+        default="neighbour",
+        description="An answer that repeats an evaluated architecture: score the validator's unexplored neighbour "
+                    "of it instead (no extra call), or send it back for repair like an invalid one. The local "
+                    "models echoed the duplicate or copied the suggested neighbour in 97 % of duplicate repairs.",
+    )
 
 
 class ThresholdSettings(_Strict):

@@ -48,6 +48,8 @@ CREATE TABLE IF NOT EXISTS nodes (
 """
 
 ProposalStatus = Literal["valid", "invalid", "duplicate"]
+# The `model` of an evaluation that no model wrote: the validator's unexplored neighbour of a duplicate answer.
+NEIGHBOUR_MODEL = "validator:neighbour"
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +143,7 @@ class PhaseUsage:
 
     evaluations: int = 0
     failures: int = 0            # evaluations without a score
+    neighbours: int = 0          # evaluations of the validator's neighbours of duplicates
     llm_calls: int = 0
     tokens: int = 0              # input + output
     cost_usd: float = 0.0
@@ -151,8 +154,8 @@ class PhaseUsage:
 
 # One GROUP BY per table; each names its columns after PhaseUsage's fields.
 _PHASE_USAGE_SQL = (
-    ("SELECT phase, COUNT(*) AS evaluations, SUM(score IS NULL) AS failures, SUM(seconds) AS scoring_seconds "
-     "FROM evaluations GROUP BY phase"),
+    ("SELECT phase, COUNT(*) AS evaluations, SUM(score IS NULL) AS failures, SUM(seconds) AS scoring_seconds, "
+     f"SUM(model = '{NEIGHBOUR_MODEL}') AS neighbours FROM evaluations GROUP BY phase"),
     ("SELECT phase, COUNT(*) AS llm_calls, SUM(input_tokens + output_tokens) AS tokens, SUM(cost_usd) AS cost_usd, "
      "SUM(latency_s) AS llm_seconds FROM llm_calls GROUP BY phase"),
     "SELECT phase, SUM(finished_at - started_at) AS node_seconds FROM nodes GROUP BY phase",
@@ -262,11 +265,6 @@ class RunStore:
 
     def events(self) -> list[Event]:
         return [_from_row(Event, r) for r in self._db.execute("SELECT * FROM events ORDER BY id")]
-
-    def scores(self) -> list[float]:
-        """Every successful score in evaluation order (auto thresholds and reports read this)."""
-        rows = self._db.execute("SELECT score FROM evaluations WHERE score IS NOT NULL ORDER BY id")
-        return [r[0] for r in rows]
 
     def phase_usage(self) -> dict[str, PhaseUsage]:
         """Counts and sums per phase, added up by SQLite so no caller loads whole tables for them; phases sorted

@@ -8,7 +8,7 @@ from typing import Any
 from langchain_core.runnables import RunnableConfig
 from langgraph.runtime import Runtime
 
-from phasenas.agents.inputs import EXPLORE_FOCI, budget_text, entries_text, focus
+from phasenas.agents.inputs import budget_text, entries_text, focus
 from phasenas.agents.proposer import propose
 from phasenas.graph.context import SearchContext
 from phasenas.graph.pool import top_and_diverse
@@ -32,7 +32,7 @@ def explore_inputs(ctx: SearchContext, state: SearchState, step: int, slot: int)
         "top": entries_text(top),
         "diverse": entries_text(diverse),
         "start": start_design(ctx, step, slot),
-        "focus": focus(EXPLORE_FOCI, step, slot, ctx.config.explorer.proposals),
+        "focus": focus(ctx.space.explore_foci, step, slot, ctx.config.explorer.proposals),
     }
 
 

@@ -12,18 +12,6 @@ _ANSWER_FORMATS = {
     ConstraintKind.NONE: "Answer with the architecture string on one line, without explanation.",
 }
 
-# Different ideas for the k concurrent calls of one step, so identical prompts do not yield identical answers.
-EXPLORE_FOCI = (
-    "change the depth: add or remove blocks",
-    "change the widths: channel counts",
-    "change the kernel sizes",
-    "use different block types",
-    "move where the resolution is reduced (strides)",
-    "a bold design unlike the ones above",
-)
-REFINE_FOCI = ("the early layers", "the middle layers", "the late layers", "the widths", "the depth",
-               "the kernel sizes", "the block types")
-
 
 def answer_format(kind: ConstraintKind) -> str:
     """What to tell the model about the shape of its answer, given the constraint its provider applies."""

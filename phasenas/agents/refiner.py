@@ -14,7 +14,7 @@ import structlog
 from langchain_core.runnables import RunnableConfig
 from langgraph.runtime import Runtime
 
-from phasenas.agents.inputs import REFINE_FOCI, budget_text, entries_text, focus
+from phasenas.agents.inputs import budget_text, entries_text, focus
 from phasenas.agents.proposer import propose
 from phasenas.graph.context import SearchContext
 from phasenas.graph.pool import similarity
@@ -73,7 +73,7 @@ def refine_inputs(ctx: SearchContext, state: SearchState, step: int, slot: int) 
         "top": entries_text(top),
         "candidate": candidate,
         "tried": tried,
-        "focus": focus(REFINE_FOCI, step, slot, ctx.config.refiner.proposals),
+        "focus": focus(ctx.space.refine_foci, step, slot, ctx.config.refiner.proposals),
     }
 
 

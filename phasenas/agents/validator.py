@@ -1,42 +1,51 @@
-"""Untrusted LLM text in, checked architectures out: extract, validate, drop duplicates, ask for repairs.
+"""Untrusted LLM text in, checked architectures out: extract, validate, handle duplicates, ask for repairs.
 
 Invalid proposals keep the validator's specific errors and go back to the agent that wrote them for at
-most R rounds; valid ones whose canonical form was already evaluated, is being scored, or appears earlier
-in the batch are dropped before they cost a score, and go back too (asking for a different one), since a
-model that keeps repeating itself would otherwise spend LLM calls without ever producing an evaluation.
+most R rounds. Valid ones whose canonical form was already evaluated, is being scored, or appears earlier
+in the batch never cost a score: by default (`duplicates: neighbour`) the validator scores an unexplored
+neighbour of the duplicate instead, since the local models, asked again, mostly echoed the same network;
+with `duplicates: repair` the duplicate goes back like an invalid answer, asking for a different one.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from langgraph.runtime import Runtime
 
 from phasenas.graph.context import SearchContext
 from phasenas.graph.state import Candidate, SearchState
-from phasenas.space import Issue, Space, ValidationReport
-from phasenas.store import NodeRecord, ProposalRecord
+from phasenas.space import Arch, Issue, Space, ValidationReport
+from phasenas.store import NEIGHBOUR_MODEL, NodeRecord, ProposalRecord
 
 NO_ARCHITECTURE = Issue("no_architecture", "the answer contains no architecture string")
-DUPLICATE = Issue("duplicate", "this architecture was already proposed; propose a different one")
-_SUGGESTION_TRIES = 8
+DUPLICATE = "this architecture was already proposed"
+_NEIGHBOUR_TRIES = 8
 
 
-def duplicate_issue(space: Space, report: ValidationReport, is_new: Callable[[str], bool], seed: str) -> Issue:
-    """The duplicate error, with an unexplored neighbour to start from (small models otherwise repeat themselves).
+def unexplored_neighbour(space: Space, arch: Arch, is_new: Callable[[str], bool], seed: str) -> str | None:
+    """A canonical neighbour of `arch` not yet proposed, from the space's mutation operators, or None.
 
-    The neighbour comes from the space's mutation operators with an RNG seeded by the call, so a replay
-    sends the very same suggestion.
+    The RNG is seeded by the call, so a replay or a resumed step finds the very same neighbour.
     """
     rng = random.Random(seed)
-    for _ in range(_SUGGESTION_TRIES):
-        neighbour = space.canonical(space.mutate(report.arch, rng))  # type: ignore[arg-type]
+    for _ in range(_NEIGHBOUR_TRIES):
+        neighbour = space.canonical(space.mutate(arch, rng))
         if is_new(neighbour):
-            return Issue("duplicate", f"{DUPLICATE.message}, for example this unexplored neighbour: {neighbour}")
-    return DUPLICATE
+            return neighbour
+    return None
+
+
+def duplicate_issue(neighbour: str | None, replaced: bool) -> Issue:
+    """The duplicate verdict: the neighbour scored in its place, or suggested to start from in a repair."""
+    if replaced:
+        return Issue("duplicate", f"{DUPLICATE}; scored its unexplored neighbour instead: {neighbour}")
+    if neighbour is None:
+        return Issue("duplicate", f"{DUPLICATE}; propose a different one")
+    return Issue("duplicate", f"{DUPLICATE}; propose a different one, for example this unexplored neighbour: {neighbour}")
 
 
 def check_text(space: Space, text: str) -> ValidationReport:
@@ -48,29 +57,52 @@ def check_text(space: Space, text: str) -> ValidationReport:
     return next((r for r in reports if r.valid), reports[0])
 
 
+def _record(candidate: Candidate, status: str, canonical: str | None, issues: list[Issue]) -> ProposalRecord:
+    return ProposalRecord(call_key=candidate["call_key"], step=candidate["step"], round=candidate["round"],
+                          slot=candidate["slot"], phase=candidate["phase"], agent=candidate["agent"],
+                          status=status, canonical=canonical,  # type: ignore[arg-type]
+                          errors=[i.to_dict() for i in issues])
+
+
 def validate_batch(space: Space, batch: list[Candidate], known: Callable[[str], bool],
-                   ) -> tuple[list[Candidate], list[list[Issue]]]:
-    """Judge every pending candidate: invalid (with issues), duplicate (`known` or earlier in the batch), valid."""
+                   replace_duplicates: Collection[str] = ()) -> tuple[list[Candidate], list[ProposalRecord]]:
+    """Judge every pending candidate: invalid (with issues), duplicate (`known` or earlier in the batch), valid.
+
+    Returns the judged batch and one record per answer judged now. A duplicate from an agent named in
+    `replace_duplicates` becomes a valid candidate for its unexplored neighbour (model `NEIGHBOUR_MODEL`),
+    while its record still says what the answer was: a duplicate of that canonical form.
+    """
     seen = {c["canonical"] for c in batch if c["status"] == "valid" and c["canonical"]}
     judged: list[Candidate] = []
-    issues: list[list[Issue]] = []
+    records: list[ProposalRecord] = []
     for candidate in batch:
-        found: list[Issue] = []
-        if candidate["status"] == "pending":
-            report = check_text(space, candidate["text"])
-            if not report.valid:
-                found = report.errors
-                candidate = {**candidate, "status": "invalid", "errors": [str(e) for e in found]}
-            else:
-                duplicate = report.canonical in seen or known(report.canonical)
-                seen.add(report.canonical)
-                found = [duplicate_issue(space, report, lambda c: c not in seen and not known(c),
-                                         f"{candidate['call_key']}:{candidate['round']}")] if duplicate else []
-                candidate = {**candidate, "status": "duplicate" if duplicate else "valid",
-                             "canonical": report.canonical, "errors": [str(i) for i in found]}
-        judged.append(candidate)
-        issues.append(found)
-    return judged, issues
+        if candidate["status"] != "pending":
+            judged.append(candidate)
+            continue
+        report = check_text(space, candidate["text"])
+        if not report.valid:
+            judged.append({**candidate, "status": "invalid", "errors": [str(e) for e in report.errors]})
+            records.append(_record(candidate, "invalid", None, report.errors))
+            continue
+        canonical, arch = report.canonical, report.arch
+        assert canonical is not None and arch is not None, "a valid report has both"
+        if canonical not in seen and not known(canonical):
+            seen.add(canonical)
+            judged.append({**candidate, "status": "valid", "canonical": canonical, "errors": []})
+            records.append(_record(candidate, "valid", canonical, []))
+            continue
+        neighbour = unexplored_neighbour(space, arch, lambda c: c not in seen and not known(c),
+                                         f"{candidate['call_key']}:{candidate['round']}")
+        substitute = neighbour if candidate["agent"] in replace_duplicates else None
+        issue = duplicate_issue(neighbour, replaced=substitute is not None)
+        if substitute is not None:
+            seen.add(substitute)
+            judged.append({**candidate, "status": "valid", "canonical": substitute, "model": NEIGHBOUR_MODEL,
+                           "errors": [str(issue)]})
+        else:
+            judged.append({**candidate, "status": "duplicate", "canonical": canonical, "errors": [str(issue)]})
+        records.append(_record(candidate, "duplicate", canonical, [issue]))
+    return judged, records
 
 
 async def validator(state: SearchState, runtime: Runtime[SearchContext]) -> dict[str, Any]:
@@ -78,18 +110,18 @@ async def validator(state: SearchState, runtime: Runtime[SearchContext]) -> dict
     ctx = runtime.context
     started = time.time()
     scoring = {c["canonical"] for c in state["in_flight"]}
-    batch, issues = validate_batch(
-        ctx.space, state["batch"], lambda canonical: canonical in scoring or bool(ctx.store.evaluated([canonical]))
+    replace = [agent for agent, settings in (("explorer", ctx.config.explorer), ("refiner", ctx.config.refiner))
+               if settings.duplicates == "neighbour"]
+    batch, records = validate_batch(
+        ctx.space, state["batch"], lambda canonical: canonical in scoring or bool(ctx.store.evaluated([canonical])),
+        replace,
     )
-    for before, after, found in zip(state["batch"], batch, issues, strict=True):
-        if before["status"] == "pending":
-            ctx.store.record_proposal(ProposalRecord(
-                call_key=after["call_key"], step=after["step"], round=after["round"], slot=after["slot"],
-                phase=after["phase"], agent=after["agent"], status=after["status"], canonical=after["canonical"],
-                errors=[i.to_dict() for i in found]))
+    for record in records:
+        ctx.store.record_proposal(record)
     can_repair = state["round"] < ctx.config.repair_rounds
     repair_slots = [c["slot"] for c in batch if c["status"] in ("invalid", "duplicate") and can_repair]
     counts = {s: sum(c["status"] == s for c in batch) for s in ("valid", "invalid", "duplicate", "failed")}
+    counts["neighbours"] = sum(c["model"] == NEIGHBOUR_MODEL for c in batch)
     finished = time.time()
     ctx.store.record_node(NodeRecord(step=state["step"], node="validator", phase=state["phase"], round=state["round"],
                                      started_at=started, finished_at=finished, data={**counts, "repair": repair_slots}))

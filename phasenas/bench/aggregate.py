@@ -13,7 +13,7 @@ import orjson
 Row = dict[str, Any]
 HEADER = ("| method | seeds | pick acc % (mean / median / best / worst) | pick rank (mean / median / best / worst) "
           "| best acc in pool % (mean / median / best / worst) | evals to pick | reached rank <= 10 "
-          "| s to rank <= 10 | wall s | evals per phase | LLM calls per phase | tokens per phase | wall s per phase |")
+          "| s to rank <= 10 | wall s | evals per phase | of which neighbours | LLM calls per phase | tokens per phase | wall s per phase |")
 
 
 def load_results(out: Path) -> list[Row]:
@@ -49,7 +49,7 @@ def markdown(results: list[Row]) -> str:
     out = []
     for (feedback, budget), methods in sorted(groups.items()):
         out += [f"### feedback = {feedback}, budget = {budget} evaluations", "", HEADER,
-                "|---|---:|---|---|---|---:|---:|---:|---:|---|---|---|---|"]
+                "|---|---:|---|---|---|---:|---:|---:|---:|---|---|---|---|---|"]
         for name, rows in methods.items():
             top = [r["first_top10"] for r in rows]
             out.append(
@@ -60,7 +60,8 @@ def markdown(results: list[Row]) -> str:
                 f"| {sum(t is not None for t in top)}/{len(rows)} "
                 f"| {median_text((t['seconds'] for t in top if t), '.1f')} "
                 f"| {median_text((r['wall_s'] for r in rows), '.1f')} "
-                f"| {_phase_split(rows, 'evaluations')} | {_phase_split(rows, 'llm_calls')} "
+                f"| {_phase_split(rows, 'evaluations')} | {_phase_split(rows, 'neighbours')} "
+                f"| {_phase_split(rows, 'llm_calls')} "
                 f"| {_phase_split(rows, 'tokens')} | {_phase_split(rows, 'wall_s')} |")
         out.append("")
     return "\n".join(out)

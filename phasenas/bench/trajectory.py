@@ -32,8 +32,8 @@ class Trajectory:
 def phase_json(usage: PhaseUsage) -> dict[str, float]:
     """A phase's usage under the keys bench results have always had (aggregate.py and stored results read them);
     `wall_s` is the time the phase's graph nodes ran, or a baseline's whole run."""
-    return {"evaluations": usage.evaluations, "llm_calls": usage.llm_calls, "tokens": usage.tokens,
-            "wall_s": usage.node_seconds}
+    return {"evaluations": usage.evaluations, "neighbours": usage.neighbours, "llm_calls": usage.llm_calls,
+            "tokens": usage.tokens, "wall_s": usage.node_seconds}
 
 
 def best_pick(points: list[Point]) -> str | None:

@@ -33,6 +33,18 @@ class Space(ABC):
     description: str
     blocks: frozenset[str]
     default_proxy: str
+    # Different ideas for the k concurrent calls of a step, so identical prompts do not yield identical answers;
+    # a space whose rules fix some choices (NAS-Bench-Macro's strides, the yolo grammar's topology) names its own.
+    explore_foci: tuple[str, ...] = (
+        "change the depth: add or remove blocks",
+        "change the widths: channel counts",
+        "change the kernel sizes",
+        "use different block types",
+        "move where the resolution is reduced (strides)",
+        "a bold design unlike the ones above",
+    )
+    refine_foci: tuple[str, ...] = ("the early layers", "the middle layers", "the late layers", "the widths",
+                                    "the depth", "the kernel sizes", "the block types")
 
     def __init__(self, task: Task, budget: Budget) -> None:
         self.task = task

@@ -53,6 +53,16 @@ class MacroSpace(Space):
     description = "NAS-Bench-Macro: 8 layers, each Skip / MB3K3 / MB6K5, CIFAR-10 32x32"
     blocks = frozenset(OPS) | {STEM.name, HEAD.name}
     default_proxy = "naswot"  # measured: ranks far better than zen on this space (docs/scoring.md)
+    # widths, strides and the number of positions are fixed: only the op at each position is a choice
+    explore_foci = (
+        "change the early layers",
+        "change the late layers",
+        "use Skip to make the network shallower, or remove Skips to make it deeper",
+        "trade MB3K3 (kernel 3, expansion 3) against MB6K5 (kernel 5, expansion 6)",
+        "a bold design unlike the ones above",
+    )
+    refine_foci = ("the early layers", "the middle layers", "the late layers", "where the Skips are",
+                   "the choice between MB3K3 and MB6K5")
 
     def __init__(self) -> None:
         super().__init__(Task(3, 32, 10), Budget(max_blocks=10))

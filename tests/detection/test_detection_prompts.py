@@ -39,6 +39,16 @@ async def test_refiner_versions_for_yolo_get_their_inputs(tmp_path: Path, refine
     assert refines and {c.prompt for c in refines} == {refine}
     assert "object detector design" in refines[-1].messages[0]["content"]
     assert "Improve this detector:\n- score" in refines[-1].messages[-1]["content"]
+    assert all(any(f"({f})" in c.messages[-1]["content"] for f in YoloSpace.refine_foci) for c in refines)
+
+
+def test_each_space_suggests_only_ideas_its_rules_allow() -> None:
+    """NAS-Bench-Macro fixes widths and strides; the yolo grammar fixes where resolution drops and the depth."""
+    generic = get_space("zen-cifar").explore_foci
+    assert any("strides" in f for f in generic) and any("widths" in f for f in generic)
+    assert not any("strides" in f or "widths" in f for f in get_space("macro").explore_foci)
+    assert not any("strides" in f or "depth" in f for f in get_space("yolo").explore_foci)
+    assert not any("widths" in f or "depth" in f for f in get_space("macro").refine_foci)
 
 
 def test_repair_versions_render_only_what_they_declare() -> None:

@@ -19,7 +19,7 @@ from phasenas.runs import (
     aresume,
     asearch,
 )
-from phasenas.store import RunStore
+from phasenas.store import NEIGHBOUR_MODEL, RunStore
 from tests.graph import fakes
 from tests.graph.conftest import make_config
 
@@ -79,6 +79,7 @@ async def test_repair_rounds_are_bounded_by_r(runs_dir: Path) -> None:
 async def test_duplicates_are_dropped_before_scoring_and_sent_back(runs_dir: Path) -> None:
     config = make_config(runs_dir, explorer={"repeat": True}, refiner={"repeat": True},
                          budget={"evaluations": 5, "llm_calls": 16})
+    config.explorer.duplicates = config.refiner.duplicates = "repair"
     result = await asearch(config)
     with store_of(result.run_dir) as store:
         statuses = [p.status for p in store.proposals()]
@@ -87,6 +88,21 @@ async def test_duplicates_are_dropped_before_scoring_and_sent_back(runs_dir: Pat
     assert len(evaluations) == 1 and result.usage["evaluations"] == 1
     assert statuses.count("valid") == 1 and statuses.count("duplicate") == 15
     assert repairs and "[duplicate]" in repairs[0].messages[-1]["content"]
+
+
+async def test_duplicates_are_replaced_by_unexplored_neighbours_without_another_call(runs_dir: Path) -> None:
+    config = make_config(runs_dir, explorer={"repeat": True}, budget={"evaluations": 9})
+    result = await asearch(config)
+    with store_of(result.run_dir) as store:
+        proposals = store.proposals()
+        evaluations = store.evaluations()
+        calls = store.llm_calls()
+        usage = store.phase_usage()["explore"]
+    assert result.usage["evaluations"] == 9 == len({e.canonical for e in evaluations})
+    assert {c.prompt for c in calls} == {"explore@1"}  # no repair calls
+    assert [p.status for p in proposals].count("valid") == 1 and len({p.canonical for p in proposals}) == 1
+    assert usage.neighbours == 8 == sum(e.model == NEIGHBOUR_MODEL for e in evaluations)
+    assert all(e.call_key in {c.call_key for c in calls} for e in evaluations)
 
 
 @pytest.mark.parametrize("limit", [2, 6])

@@ -40,7 +40,7 @@ def test_evaluations_are_recorded_once_per_canonical_form(tmp_path: Path) -> Non
         assert store.record_evaluation(evaluation("B", None))
         assert [e.canonical for e in store.evaluations()] == ["A", "B"]
         assert store.evaluated(["A", "C"]) == {"A"}
-        assert store.scores() == [1.0]
+        assert store.scored() == {"A": 1.0}
 
 
 def test_llm_exchanges_round_trip_and_survive_reopening(tmp_path: Path) -> None:

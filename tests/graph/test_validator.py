@@ -1,4 +1,5 @@
-"""The validator's judgement of LLM text: invalid with specific errors, duplicates dropped, valid kept."""
+"""The validator's judgement of LLM text: invalid with specific errors, duplicates sent back or replaced by an
+unexplored neighbour, valid kept; one record per answer judged."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import random
 from phasenas.agents.validator import check_text, validate_batch
 from phasenas.graph.state import Candidate
 from phasenas.space import get_space
+from phasenas.store import NEIGHBOUR_MODEL
 from tests.graph.fakes import BROKEN
 
 SPACE = get_space("macro")
@@ -23,9 +25,9 @@ def arch(seed: int) -> str:
 
 
 def test_invalid_text_gets_the_space_s_specific_errors() -> None:
-    [judged], [issues] = validate_batch(SPACE, [candidate(0, f"Sure! {BROKEN}")], lambda _c: False)
-    assert judged["status"] == "invalid"
-    assert [i.code for i in issues] == ["not_in_space"]
+    [judged], [record] = validate_batch(SPACE, [candidate(0, f"Sure! {BROKEN}")], lambda _c: False)
+    assert judged["status"] == "invalid" and record.status == "invalid"
+    assert [i["code"] for i in record.errors] == ["not_in_space"]
     assert "10 blocks" in judged["errors"][0]
 
 
@@ -37,10 +39,35 @@ def test_duplicates_are_dropped_within_the_batch_and_against_known_forms() -> No
     a, b, c = arch(1), arch(2), arch(3)
     known = {SPACE.validate(c).canonical}
     batch = [candidate(0, a), candidate(1, f"```{a}```"), candidate(2, b), candidate(3, c)]
-    judged, issues = validate_batch(SPACE, batch, lambda canonical: canonical in known)
+    judged, records = validate_batch(SPACE, batch, lambda canonical: canonical in known)
     assert [j["status"] for j in judged] == ["valid", "duplicate", "valid", "duplicate"]
     assert judged[0]["canonical"] == SPACE.validate(a).canonical
-    assert [[i.code for i in found] for found in issues] == [[], ["duplicate"], [], ["duplicate"]]
+    assert [[i["code"] for i in r.errors] for r in records] == [[], ["duplicate"], [], ["duplicate"]]
+    assert "unexplored neighbour: " in judged[1]["errors"][0]
+
+
+def test_a_replaced_duplicate_is_scored_as_its_unexplored_neighbour_and_recorded_as_a_duplicate() -> None:
+    a, c = arch(1), arch(3)
+    known = {SPACE.validate(c).canonical}
+    batch = [candidate(0, a), candidate(1, a), candidate(2, c), candidate(3, c)]
+    judged, records = validate_batch(SPACE, batch, lambda canonical: canonical in known, replace_duplicates=["explorer"])
+    assert [j["status"] for j in judged] == ["valid"] * 4
+    assert [j["model"] for j in judged] == ["m"] + [NEIGHBOUR_MODEL] * 3
+    canonicals = [j["canonical"] for j in judged]
+    assert len(set(canonicals)) == 4 and not known & set(canonicals)  # new, and different from each other
+    for dup, replaced in ((a, judged[1]), (c, judged[2])):  # one layer away from what the answer repeated
+        assert sum(x != y for x, y in zip(SPACE.parse(replaced["canonical"]).blocks, SPACE.parse(dup).blocks)) == 1
+    assert [r.status for r in records] == ["valid", "duplicate", "duplicate", "duplicate"]
+    assert [r.canonical for r in records] == [SPACE.validate(x).canonical for x in (a, a, c, c)]
+    assert f"instead: {judged[3]['canonical']}" in records[3].errors[0]["message"]
+
+
+def test_only_the_named_agents_get_neighbours() -> None:
+    a = arch(1)
+    refine = {**candidate(1, a), "agent": "refiner", "call_key": "1/refiner/0/1"}
+    judged, _ = validate_batch(SPACE, [candidate(0, a), refine], lambda _c: False,  # type: ignore[list-item]
+                               replace_duplicates=["explorer"])
+    assert [j["status"] for j in judged] == ["valid", "duplicate"]
 
 
 def test_the_first_valid_architecture_in_the_answer_wins() -> None:

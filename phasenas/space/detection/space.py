@@ -38,6 +38,15 @@ class YoloSpace(Space):
                   "COCO-like 80 classes at 640 px, YOLOv8n budget"
     blocks = frozenset(MODULES)
     default_proxy = "zen-det"
+    # the grammar fixes the layer graph (where resolution drops, the Concat wiring, the heads): no stride or depth foci
+    explore_foci = (
+        "change the widths: channel counts",
+        "change the repeats of the C2f/C3 blocks",
+        "change the kernel sizes",
+        "use different block types (C2f or C3, Conv or SCDown, shortcuts on or off)",
+        "a bold design unlike the ones above",
+    )
+    refine_foci = ("the backbone", "the neck", "the widths", "the repeats", "the kernel sizes", "the block types")
 
     def __init__(self) -> None:
         super().__init__(Task(3, 640, 80), Budget(max_params=3_200_000, max_flops=4_400_000_000, max_channels=1024,
