@@ -1,8 +1,8 @@
 """The timeline of a run, for debugging: one row per node execution, joined with what the store knows of it.
 
 A row names the node, phase and repair round; for agent nodes the models, prompt versions, latency and tokens of
-its LLM calls; for the validator the proposals' verdicts with the validator's error codes; for the scorer the
-scores. ``exchanges(step)`` returns the full LLM conversations of a step (``phasenas trace RUN --show STEP``).
+its LLM calls; for the validator the proposals' verdicts with the validator's error codes, and how many duplicates
+it replaced by a neighbour; for the scorer the scores. ``exchanges(step)`` returns the full LLM conversations of a step (``phasenas trace RUN --show STEP``).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ class TraceRow:
     valid: int = 0
     invalid: int = 0
     duplicate: int = 0
+    neighbours: int = 0          # duplicates replaced by an unexplored neighbour (scored instead)
     error_codes: dict[str, int] = field(default_factory=dict)
     scores: list[float | None] = field(default_factory=list)
     failures: dict[str, int] = field(default_factory=dict)
@@ -60,6 +61,7 @@ def timeline(run_dir: Path, node: str | None = None, phase: str | None = None) -
             verdicts = Counter(p.status for p in mine_p)
             row.valid, row.invalid, row.duplicate = verdicts["valid"], verdicts["invalid"], verdicts["duplicate"]
             row.error_codes = dict(Counter(e["code"] for p in mine_p for e in p.errors))
+            row.neighbours = n.data.get("neighbours", 0)
         elif n.node in ("scorer", "finish"):
             for _canonical, score, error in n.data.get("scored", []):
                 row.scores.append(score)

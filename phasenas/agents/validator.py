@@ -121,7 +121,8 @@ async def validator(state: SearchState, runtime: Runtime[SearchContext]) -> dict
     can_repair = state["round"] < ctx.config.repair_rounds
     repair_slots = [c["slot"] for c in batch if c["status"] in ("invalid", "duplicate") and can_repair]
     counts = {s: sum(c["status"] == s for c in batch) for s in ("valid", "invalid", "duplicate", "failed")}
-    counts["neighbours"] = sum(c["model"] == NEIGHBOUR_MODEL for c in batch)
+    counts["neighbours"] = sum(before["status"] == "pending" and after["model"] == NEIGHBOUR_MODEL
+                               for before, after in zip(state["batch"], batch, strict=True))
     finished = time.time()
     ctx.store.record_node(NodeRecord(step=state["step"], node="validator", phase=state["phase"], round=state["round"],
                                      started_at=started, finished_at=finished, data={**counts, "repair": repair_slots}))

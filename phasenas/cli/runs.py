@@ -95,7 +95,8 @@ def trace(
                       "errors", "scores", "events")
         for r in rows:
             scores = ", ".join("fail" if s is None else f"{s:.4g}" for s in r.scores[:6])
-            verdicts = f"{r.valid}/{r.invalid}/{r.duplicate}" if r.node == "validator" else ""
+            verdicts = (f"{r.valid}/{r.invalid}/{r.duplicate}" + (f" +{r.neighbours} nbr" if r.neighbours else "")
+                        if r.node == "validator" else "")
             table.add_row(str(r.step), r.node, r.phase, str(r.round), f"{r.seconds:.2f}",
                           " ".join(r.models + r.prompts), str(r.llm_calls or ""), str(r.tokens or ""), verdicts,
                           " ".join(f"{k}x{v}" for k, v in r.error_codes.items()), scores, " ".join(r.events))

@@ -20,6 +20,7 @@ from phasenas.runs import (
     asearch,
 )
 from phasenas.store import NEIGHBOUR_MODEL, RunStore
+from phasenas.trace import timeline
 from tests.graph import fakes
 from tests.graph.conftest import make_config
 
@@ -102,6 +103,8 @@ async def test_duplicates_are_replaced_by_unexplored_neighbours_without_another_
     assert {c.prompt for c in calls} == {"explore@1"}  # no repair calls
     assert [p.status for p in proposals].count("valid") == 1 and len({p.canonical for p in proposals}) == 1
     assert usage.neighbours == 8 == sum(e.model == NEIGHBOUR_MODEL for e in evaluations)
+    replaced = sum("neighbour instead" in p.errors[0]["message"] for p in proposals if p.status == "duplicate")
+    assert sum(r.neighbours for r in timeline(result.run_dir, node="validator")) == replaced >= 8  # `phasenas trace`
     assert all(e.call_key in {c.call_key for c in calls} for e in evaluations)
 
 
