@@ -42,9 +42,12 @@ def test_markdown_reports_each_target_from_the_rows() -> None:
         row("phasenas", "proxy", 0, [[1.0, 92.95]], pick="top", pick_score=5.0, pick_found_at=40),
         row("evolution", "proxy", 0, [[1.0, 92.95]], pick="top", pick_score=5.0, pick_found_at=160),
         row("evolution", "proxy", 1, [[1.0, 92.9]], pick="other", pick_score=4.0, pick_found_at=20),
+        row("evolution", "proxy", 0, [[1.0, 92.95]], pick="top", pick_score=5.0, pick_found_at=150, budget=200),
+        row("evolution", "proxy", 1, [[1.0, 92.95]], pick="top", pick_score=5.0, pick_found_at=170, budget=200),
     ]
     text = markdown(results)
     assert "`phasenas` picked rank <= 3 in 1/2 seeds" in text
     assert "median 0.25 over 1/1 paired seeds" in text
-    assert "proxy ceiling `top` picked by `phasenas` in 1/1 seeds (median evaluation 40), by `evolution` in 1 seeds " \
-           "(median evaluation 160)" in text
+    # against evolution's longest (200-evaluation) runs, of which its 24-evaluation runs are prefixes
+    assert "proxy ceiling `top` picked by `phasenas` in 1/1 seeds (median evaluation 40), by `evolution` in 2/2 " \
+           "seeds of its 200-evaluation runs (median evaluation 160); ratio of medians 0.25." in text
