@@ -182,7 +182,8 @@ def _html(s: RunSummary, images: list[Path], top_k: int, table: BenchmarkTable |
             row += f"<td>{table.accuracy(arch):.2f}</td><td>{table.rank(arch)}</td>"  # type: ignore[union-attr]
         rows.append(row + f"</tr><tr><td></td><td colspan=8><code>{esc(e.canonical)}</code></td></tr>")
     phase_rows = "".join(
-        f"<tr><td>{p}</td><td>{t.evaluations}</td><td>{t.neighbours}</td><td>{t.failures}</td><td>{t.llm_calls}</td><td>{t.tokens}</td>"
+        f"<tr><td>{p}</td><td>{t.evaluations}</td><td>{t.neighbours}</td><td>{t.failures}</td><td>{t.llm_calls}</td>"
+        f"<td>{t.tokens}</td>"
         f"<td>{t.cost_usd:.4f}</td><td>{t.llm_seconds:.1f}</td><td>{t.scoring_seconds:.1f}</td></tr>"
         for p, t in s.totals.items())
     pictures = "".join(
@@ -197,7 +198,8 @@ code{{font-size:85%}}</style></head><body>
 <p>space <b>{esc(s.space)}</b> &middot; {len(s.evaluations)} evaluations ({len(s.scored)} scored) &middot;
 phase switch {switch}</p>
 {pictures}
-<h2>Per phase</h2><table><tr><th>phase</th><th>evaluations</th><th>of which neighbours</th><th>failed</th><th>LLM calls</th><th>tokens</th>
+<h2>Per phase</h2><table><tr><th>phase</th><th>evaluations</th><th>of which neighbours</th><th>failed</th>
+<th>LLM calls</th><th>tokens</th>
 <th>cost (USD)</th><th>LLM s</th><th>scoring s</th></tr>{phase_rows}</table>
 <h2>Top {top_k}</h2><table>{head}</tr>{''.join(rows)}</table>
 {training}

@@ -2,7 +2,8 @@
 
 A row names the node, phase and repair round; for agent nodes the models, prompt versions, latency and tokens of
 its LLM calls; for the validator the proposals' verdicts with the validator's error codes, and how many duplicates
-it replaced by a neighbour; for the scorer the scores. ``exchanges(step)`` returns the full LLM conversations of a step (``phasenas trace RUN --show STEP``).
+it replaced by a neighbour; for the scorer the scores. ``exchanges(step)`` returns the full LLM conversations of
+a step (``phasenas trace RUN --show STEP``).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from langgraph.runtime import Runtime
 from phasenas.graph.context import SearchContext
 from phasenas.graph.state import Candidate, SearchState
 from phasenas.space import Arch, Issue, Space, ValidationReport
-from phasenas.store import NEIGHBOUR_MODEL, NodeRecord, ProposalRecord
+from phasenas.store import NEIGHBOUR_MODEL, NodeRecord, ProposalRecord, ProposalStatus
 
 NO_ARCHITECTURE = Issue("no_architecture", "the answer contains no architecture string")
 DUPLICATE = "this architecture was already proposed"
@@ -45,7 +45,8 @@ def duplicate_issue(neighbour: str | None, replaced: bool) -> Issue:
         return Issue("duplicate", f"{DUPLICATE}; scored its unexplored neighbour instead: {neighbour}")
     if neighbour is None:
         return Issue("duplicate", f"{DUPLICATE}; propose a different one")
-    return Issue("duplicate", f"{DUPLICATE}; propose a different one, for example this unexplored neighbour: {neighbour}")
+    return Issue("duplicate",
+                 f"{DUPLICATE}; propose a different one, for example this unexplored neighbour: {neighbour}")
 
 
 def check_text(space: Space, text: str) -> ValidationReport:
@@ -57,11 +58,10 @@ def check_text(space: Space, text: str) -> ValidationReport:
     return next((r for r in reports if r.valid), reports[0])
 
 
-def _record(candidate: Candidate, status: str, canonical: str | None, issues: list[Issue]) -> ProposalRecord:
+def _record(candidate: Candidate, status: ProposalStatus, canonical: str | None, issues: list[Issue]) -> ProposalRecord:
     return ProposalRecord(call_key=candidate["call_key"], step=candidate["step"], round=candidate["round"],
                           slot=candidate["slot"], phase=candidate["phase"], agent=candidate["agent"],
-                          status=status, canonical=canonical,  # type: ignore[arg-type]
-                          errors=[i.to_dict() for i in issues])
+                          status=status, canonical=canonical, errors=[i.to_dict() for i in issues])
 
 
 def validate_batch(space: Space, batch: list[Candidate], known: Callable[[str], bool],

@@ -13,7 +13,8 @@ import orjson
 Row = dict[str, Any]
 HEADER = ("| method | seeds | pick acc % (mean / median / best / worst) | pick rank (mean / median / best / worst) "
           "| best acc in pool % (mean / median / best / worst) | evals to pick | reached rank <= 10 "
-          "| s to rank <= 10 | wall s | evals per phase | of which neighbours | LLM calls per phase | tokens per phase | wall s per phase |")
+          "| s to rank <= 10 | wall s | evals per phase | of which neighbours | LLM calls per phase | tokens per phase "
+          "| wall s per phase |")
 
 
 def load_results(out: Path) -> list[Row]:

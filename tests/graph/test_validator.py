@@ -50,7 +50,8 @@ def test_a_replaced_duplicate_is_scored_as_its_unexplored_neighbour_and_recorded
     a, c = arch(1), arch(3)
     known = {SPACE.validate(c).canonical}
     batch = [candidate(0, a), candidate(1, a), candidate(2, c), candidate(3, c)]
-    judged, records = validate_batch(SPACE, batch, lambda canonical: canonical in known, replace_duplicates=["explorer"])
+    judged, records = validate_batch(SPACE, batch, lambda canonical: canonical in known,
+                                     replace_duplicates=["explorer"])
     assert [j["status"] for j in judged] == ["valid"] * 4
     assert [j["model"] for j in judged] == ["m"] + [NEIGHBOUR_MODEL] * 3
     canonicals = [j["canonical"] for j in judged]
