@@ -23,19 +23,27 @@ from phasenas.store import NEIGHBOUR_MODEL, NodeRecord, ProposalRecord, Proposal
 
 NO_ARCHITECTURE = Issue("no_architecture", "the answer contains no architecture string")
 DUPLICATE = "this architecture was already proposed"
-_NEIGHBOUR_TRIES = 8
+_TRIES_PER_DISTANCE = 16
+_MAX_DISTANCE = 4
 
 
 def unexplored_neighbour(space: Space, arch: Arch, is_new: Callable[[str], bool], seed: str) -> str | None:
-    """A canonical neighbour of `arch` not yet proposed, from the space's mutation operators, or None.
+    """The nearest canonical architecture not yet proposed that random mutations of `arch` find, or None.
 
-    The RNG is seeded by the call, so a replay or a resumed step finds the very same neighbour.
+    One mutation away first, then two, up to four: near the top of a long search every single-layer neighbour
+    of a good network may already be scored (measured: a third of one 100-evaluation run's refine calls were
+    repairs after 8 single-mutation tries found nothing). The RNG is seeded by the call, so a replay or a
+    resumed step finds the very same neighbour.
     """
     rng = random.Random(seed)
-    for _ in range(_NEIGHBOUR_TRIES):
-        neighbour = space.canonical(space.mutate(arch, rng))
-        if is_new(neighbour):
-            return neighbour
+    for distance in range(1, _MAX_DISTANCE + 1):
+        for _ in range(_TRIES_PER_DISTANCE):
+            walked = arch
+            for _ in range(distance):
+                walked = space.mutate(walked, rng)
+            neighbour = space.canonical(walked)
+            if is_new(neighbour):
+                return neighbour
     return None
 
 

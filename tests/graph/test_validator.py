@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from phasenas.agents.validator import check_text, validate_batch
+from phasenas.agents.validator import check_text, unexplored_neighbour, validate_batch
 from phasenas.graph.state import Candidate
 from phasenas.space import get_space
 from phasenas.store import NEIGHBOUR_MODEL
@@ -80,3 +80,16 @@ def test_already_judged_candidates_are_left_alone() -> None:
     done = {**candidate(0, arch(5)), "status": "valid", "canonical": SPACE.validate(arch(5)).canonical}
     judged, _ = validate_batch(SPACE, [done, candidate(1, arch(5))], lambda _c: False)  # type: ignore[list-item]
     assert [j["status"] for j in judged] == ["valid", "duplicate"]
+
+
+def test_when_every_single_layer_neighbour_is_known_the_neighbour_comes_from_further_away() -> None:
+    start = SPACE.from_code("22222222")  # type: ignore[attr-defined]
+    one_away = {SPACE.canonical(SPACE.from_code(code))  # type: ignore[attr-defined]
+                for i in range(8) for op in "01" for code in ["22222222"[:i] + op + "22222222"[i + 1:]]}
+    known = one_away | {SPACE.canonical(start)}
+    found = unexplored_neighbour(SPACE, start, lambda c: c not in known, "seed")
+    assert found is not None and found not in known
+    distance = sum(a != b for a, b in zip(SPACE.to_code(SPACE.parse(found)), "22222222"))  # type: ignore[attr-defined]
+    assert 2 <= distance <= 4
+    assert unexplored_neighbour(SPACE, start, lambda c: c not in known, "seed") == found  # seeded: replays agree
+    assert unexplored_neighbour(SPACE, start, lambda _c: False, "seed") is None
