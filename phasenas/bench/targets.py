@@ -12,6 +12,7 @@ from collections import defaultdict
 from typing import Any
 
 from phasenas.bench.aggregate import median_text
+from phasenas.space.macro import MacroSpace
 
 Row = dict[str, Any]
 TOP = 3
@@ -62,7 +63,8 @@ def markdown(results: list[Row], method: str = "phasenas", reference: str = "evo
             theirs = [r["pick_found_at"] for r in refs.values() if r["pick"] == top]
             ratio = (f"; ratio of medians {statistics.median(reached) / statistics.median(theirs):.2f}"
                      if reached and theirs else "")
-            lines.append(f"{head} proxy ceiling `{top}` picked by `{method}` in {len(reached)}/{len(ours)} seeds "
+            code = top if len(top) == 8 else MacroSpace.to_code(MacroSpace().parse(top))
+            lines.append(f"{head} proxy ceiling `{code}` picked by `{method}` in {len(reached)}/{len(ours)} seeds "
                          f"(median evaluation {median_text(reached, '.3g')}), by `{reference}` in "
                          f"{len(theirs)}/{len(refs)} seeds of its {longest}-evaluation runs "
                          f"(median evaluation {median_text(theirs, '.3g')}){ratio}.")
