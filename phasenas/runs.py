@@ -294,7 +294,9 @@ async def _run_graph(config: SearchConfig, directory: Path) -> SearchResult:
                                    step=None if fresh else saved.values["step"], proxy=queue.proxy)
                 start = initial_state(config.thresholds.gamma_trans, config.thresholds.gamma_stop) if fresh else None
                 try:
-                    state = await app.ainvoke(start, config=run_config, context=context)
+                    # sync: each step's checkpoint is committed before the next step starts; with the default
+                    # (async) a SIGKILL mid-write can leave a latest checkpoint with no next node (seen once in CI)
+                    state = await app.ainvoke(start, config=run_config, context=context, durability="sync")
                 finally:
                     await pipeline.aclose()
                     await close_shared_session()  # this loop's pooled HTTP session (remote providers)

@@ -15,10 +15,10 @@ from phasenas.config import SearchConfig
 from phasenas.llm.replay import RUN_STORE_FILE
 from phasenas.runs import CONFIG_FILE
 from phasenas.space.macro import TABLE_ENV
-from phasenas.store import RunStore
+from phasenas.store import NEIGHBOUR_MODEL, RunStore
 from tests.graph.test_store import evaluation, exchange
 
-EVALUATIONS = [evaluation("A", 2.0), evaluation("B", None), evaluation("C", 7.0),
+EVALUATIONS = [evaluation("A", 2.0), evaluation("B", None), replace(evaluation("C", 7.0), model=NEIGHBOUR_MODEL),
                replace(evaluation("D", 7.0), phase="refine"), replace(evaluation("E", None), phase="refine")]
 
 
@@ -56,7 +56,9 @@ def test_report_tabulates_usage_per_phase(tmp_path: Path, monkeypatch: pytest.Mo
     result = CliRunner().invoke(app, ["report", "done", "--runs-dir", str(tmp_path), "--out", str(tmp_path / "r")])
     assert result.exit_code == 0, result.output
     page = (tmp_path / "r" / "report.html").read_text()
-    # phase, evaluations, failed, LLM calls, tokens, cost, LLM s, scoring s (each evaluation took 0.1 s)
-    assert "<tr><td>explore</td><td>3</td><td>1</td><td>1</td><td>15</td><td>0.2500</td><td>1.5</td><td>0.3</td>" in page
-    assert "<tr><td>refine</td><td>2</td><td>1</td><td>1</td><td>50</td><td>0.5000</td><td>2.0</td><td>0.2</td>" in page
+    # phase, evaluations, of which neighbours, failed, LLM calls, tokens, cost, LLM s, scoring s (0.1 s each)
+    assert ("<tr><td>explore</td><td>3</td><td>1</td><td>1</td><td>1</td><td>15</td><td>0.2500</td><td>1.5</td>"
+            "<td>0.3</td>") in page
+    assert ("<tr><td>refine</td><td>2</td><td>0</td><td>1</td><td>1</td><td>50</td><td>0.5000</td><td>2.0</td>"
+            "<td>0.2</td>") in page
     assert "5 evaluations (3 scored)" in page and "phase switch after 3 evaluations" in page
