@@ -20,7 +20,7 @@ import structlog
 
 from phasenas.space import get_space
 from phasenas.space.macro import BenchmarkTable
-from phasenas.store import EvaluationRecord, PhaseUsage, RunStore
+from phasenas.store import NEIGHBOUR_MODEL, EvaluationRecord, PhaseUsage, RunStore
 
 log = structlog.get_logger(__name__)
 
@@ -175,7 +175,8 @@ def _html(s: RunSummary, images: list[Path], top_k: int, table: BenchmarkTable |
     head += "<th>accuracy</th><th>rank</th>" if macro else ""
     rows = []
     for i, e in enumerate(s.top(top_k), 1):
-        row = (f"<tr><td>{i}</td><td>{e.score:.4g}</td><td>{esc(e.phase)}</td><td>{esc(e.agent)}</td>"
+        source = f"{e.agent} (neighbour)" if e.model == NEIGHBOUR_MODEL else e.agent  # no model wrote it
+        row = (f"<tr><td>{i}</td><td>{e.score:.4g}</td><td>{esc(e.phase)}</td><td>{esc(source)}</td>"
                f"<td>{esc(e.prompt)}</td>")
         if macro:
             arch = macro.parse(e.canonical)

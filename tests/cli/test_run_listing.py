@@ -61,4 +61,5 @@ def test_report_tabulates_usage_per_phase(tmp_path: Path, monkeypatch: pytest.Mo
             "<td>0.3</td>") in page
     assert ("<tr><td>refine</td><td>2</td><td>0</td><td>1</td><td>1</td><td>50</td><td>0.5000</td><td>2.0</td>"
             "<td>0.2</td>") in page
+    assert "<td>explore</td><td>explorer (neighbour)</td>" in page  # C, the best, came from a duplicate's neighbour
     assert "5 evaluations (3 scored)" in page and "phase switch after 3 evaluations" in page
