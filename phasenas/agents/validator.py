@@ -31,7 +31,7 @@ def unexplored_neighbour(space: Space, arch: Arch, is_new: Callable[[str], bool]
     """The nearest canonical architecture not yet proposed that random mutations of `arch` find, or None.
 
     One mutation away first, then two, up to four: near the top of a long search every single-layer neighbour
-    of a good network may already be scored (measured: a third of one 100-evaluation run's refine calls were
+    of a good network may already be scored (measured: 59 of 149 refine calls of one 100-evaluation run were
     repairs after 8 single-mutation tries found nothing). The RNG is seeded by the call, so a replay or a
     resumed step finds the very same neighbour.
     """
