@@ -184,8 +184,7 @@ def _html(s: RunSummary, images: list[Path], top_k: int, table: BenchmarkTable |
         rows.append(row + f"</tr><tr><td></td><td colspan=8><code>{esc(e.canonical)}</code></td></tr>")
     phase_rows = "".join(
         f"<tr><td>{p}</td><td>{t.evaluations}</td><td>{t.neighbours}</td><td>{t.failures}</td><td>{t.llm_calls}</td>"
-        f"<td>{t.tokens}</td>"
-        f"<td>{t.cost_usd:.4f}</td><td>{t.llm_seconds:.1f}</td><td>{t.scoring_seconds:.1f}</td></tr>"
+        f"<td>{t.tokens}</td><td>{t.cost_usd:.4f}</td><td>{t.llm_seconds:.1f}</td><td>{t.scoring_seconds:.1f}</td></tr>"
         for p, t in s.totals.items())
     pictures = "".join(
         f'<img alt="{esc(p.stem)}" src="data:image/png;base64,{base64.b64encode(p.read_bytes()).decode()}">'

@@ -30,8 +30,8 @@ def edit_text(before: str, after: str) -> str:
     """`after` as edits of `before`, layer by layer ("layer 3: MB3K3(64,64,1) -> Skip(64,64,1)").
 
     Layers count from 0, as the yolo space's `from` indices do (in NAS-Bench-Macro, layer 0 is the stem and
-    layers 1-8 are the eight op blocks). Far shorter than the whole string (a refine prompt with six full NAS-Bench-Macro strings took ~1.9k
-    tokens), and it says directly which change led to which score.
+    layers 1-8 are the eight op blocks). Far shorter than the whole string (a refine prompt with six full
+    NAS-Bench-Macro strings took ~1.9k tokens), and it says directly which change led to which score.
     """
     old, new = _BLOCK.findall(before) or before.split(), _BLOCK.findall(after) or after.split()
     edits = []

@@ -16,8 +16,9 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from phasenas.agents.proposer import settings_of
 from phasenas.graph.context import SearchContext
-from phasenas.graph.state import Candidate, SearchState
+from phasenas.graph.state import AGENT_OF_PHASE, Candidate, SearchState
 from phasenas.space import Arch, Issue, Space, ValidationReport
 from phasenas.store import NEIGHBOUR_MODEL, NodeRecord, ProposalRecord, ProposalStatus
 
@@ -118,8 +119,7 @@ async def validator(state: SearchState, runtime: Runtime[SearchContext]) -> dict
     ctx = runtime.context
     started = time.time()
     scoring = {c["canonical"] for c in state["in_flight"]}
-    replace = [agent for agent, settings in (("explorer", ctx.config.explorer), ("refiner", ctx.config.refiner))
-               if settings.duplicates == "neighbour"]
+    replace = [agent for agent in AGENT_OF_PHASE.values() if settings_of(ctx, agent).duplicates == "neighbour"]
     batch, records = validate_batch(
         ctx.space, state["batch"], lambda canonical: canonical in scoring or bool(ctx.store.evaluated([canonical])),
         replace,

@@ -22,10 +22,14 @@ def load_table(path: str) -> BenchmarkTable:
     return BenchmarkTable.load(path)
 
 
+def macro_code(canonical: str) -> str:
+    """The 8-digit NAS-Bench-Macro code of a canonical architecture string (a code stays as it is)."""
+    return canonical if len(canonical) == 8 else MacroSpace.to_code(MacroSpace().parse(canonical))
+
+
 def true_accuracy(canonical: str, table: BenchmarkTable) -> tuple[float, int]:
     """(mean accuracy, rank) of a canonical macro architecture string or 8-digit code."""
-    code = canonical if len(canonical) == 8 else MacroSpace.to_code(MacroSpace().parse(canonical))
-    entry = table.entry(code)
+    entry = table.entry(macro_code(canonical))
     return entry.mean_acc, entry.rank
 
 

@@ -12,7 +12,7 @@ from collections import defaultdict
 from typing import Any
 
 from phasenas.bench.aggregate import median_text
-from phasenas.space.macro import MacroSpace
+from phasenas.bench.table_proxy import macro_code
 
 Row = dict[str, Any]
 TOP = 3
@@ -63,8 +63,7 @@ def markdown(results: list[Row], method: str = "phasenas", reference: str = "evo
             theirs = [r["pick_found_at"] for r in refs.values() if r["pick"] == top]
             ratio = (f"; ratio of medians {statistics.median(reached) / statistics.median(theirs):.2f}"
                      if reached and theirs else "")
-            code = top if len(top) == 8 else MacroSpace.to_code(MacroSpace().parse(top))
-            lines.append(f"{head} proxy ceiling `{code}` picked by `{method}` in {len(reached)}/{len(ours)} seeds "
+            lines.append(f"{head} proxy ceiling `{macro_code(top)}` picked by `{method}` in {len(reached)}/{len(ours)} seeds "
                          f"(median evaluation {median_text(reached, '.3g')}), by `{reference}` in "
                          f"{len(theirs)}/{len(refs)} seeds of its {longest}-evaluation runs "
                          f"(median evaluation {median_text(theirs, '.3g')}){ratio}.")
