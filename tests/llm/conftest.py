@@ -14,6 +14,13 @@ from phasenas.llm import close_shared_session
 from tests.llm.fault_server import TEST_KEY, FaultServer, completion_body
 
 
+@pytest.fixture(autouse=True)
+async def _close_pooled_session() -> AsyncIterator[None]:
+    """Close the test loop's pooled HTTP session, which would otherwise live (unclosed) until the interpreter exits."""
+    yield
+    await close_shared_session()
+
+
 @pytest.fixture
 async def fault_server() -> AsyncIterator[FaultServer]:
     server = FaultServer()
@@ -29,7 +36,7 @@ async def fault_server() -> AsyncIterator[FaultServer]:
     try:
         yield server
     finally:
-        await close_shared_session()
+        await close_shared_session()  # before the server stops, so its shutdown need not wait on keep-alives
         await runner.cleanup()
 
 
