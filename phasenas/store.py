@@ -294,10 +294,9 @@ class RunStore:
         marks = ", ".join("?" * len(kinds))
         return self._first(Event, f"SELECT * FROM events WHERE kind IN ({marks}) ORDER BY id LIMIT 1", kinds)
 
-    def node_span(self) -> tuple[float, float] | None:
-        """When the first node started and the last one finished (a run's wall clock); None before any node."""
-        start, end = self._db.execute("SELECT MIN(started_at), MAX(finished_at) FROM nodes").fetchone()
-        return None if start is None else (start, end)
+    def node_spans(self) -> list[tuple[float, float]]:
+        """(started_at, finished_at) of every node execution, earliest start first (a run's working time)."""
+        return [(r[0], r[1]) for r in self._db.execute("SELECT started_at, finished_at FROM nodes ORDER BY started_at")]
 
     def _first(self, cls: type, sql: str, args: tuple[Any, ...] = ()) -> Any:
         row = self._db.execute(sql, args).fetchone()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,9 +50,26 @@ def baseline_trajectory(points: list[Point], wall: float, extra: dict[str, Any])
     return Trajectory(points, best_pick(points), {"baseline": usage}, wall, extra)
 
 
+def working_clock(spans: list[tuple[float, float]]) -> Callable[[float], float]:
+    """Seconds spent inside graph nodes (`spans` by start, as ``RunStore.node_spans`` gives them) up to a moment:
+    the wall clock of a run without the downtime between a kill and its resume, which a resumed benchmark run
+    would otherwise carry in its curve."""
+    merged: list[list[float]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+
+    def seconds_at(moment: float) -> float:
+        return sum(min(end, moment) - start for start, end in merged if start < moment)
+
+    return seconds_at
+
+
 def from_run_store(store: RunStore, pick: str | None, extra: dict[str, Any]) -> Trajectory:
-    """A graph run's trajectory: evaluations by finish time, times from the first node's start; usage per phase."""
-    start, end = store.node_span() or (0.0, 0.0)
+    """A graph run's trajectory: evaluations by finish time on the working clock; usage per phase."""
+    clock = working_clock(store.node_spans())
     evaluations = sorted(store.evaluations(), key=lambda e: e.finished_at)
-    points = [Point(e.canonical, e.score, e.finished_at - start, e.phase) for e in evaluations]
-    return Trajectory(points, pick, store.phase_usage(), end - start, extra)
+    points = [Point(e.canonical, e.score, clock(e.finished_at), e.phase) for e in evaluations]
+    return Trajectory(points, pick, store.phase_usage(), clock(math.inf), extra)

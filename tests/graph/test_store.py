@@ -89,9 +89,9 @@ def test_phase_usage_adds_up_each_phase_like_the_records_do(tmp_path: Path) -> N
     assert usage["finish"] == PhaseUsage(node_seconds=0.25)
 
 
-def test_count_best_latest_events_and_span_answer_with_one_row(tmp_path: Path) -> None:
+def test_count_best_latest_events_and_spans_answer_in_one_query(tmp_path: Path) -> None:
     with RunStore(tmp_path / "run.sqlite") as store:
-        assert store.best() is None and store.latest() is None and store.node_span() is None
+        assert store.best() is None and store.latest() is None and store.node_spans() == []
         assert store.evaluation_count() == 0
         assert store.first_event("run.started") is None
         store.record_event("run.resumed", step=3)
@@ -110,4 +110,4 @@ def test_count_best_latest_events_and_span_answer_with_one_row(tmp_path: Path) -
         assert started is not None and (started.kind, started.step) == ("run.resumed", 3)
         finished = store.first_event("run.finished")
         assert finished is not None and finished.step == 9
-        assert store.node_span() == (3.0, 6.0)
+        assert store.node_spans() == [(3.0, 5.0), (4.0, 6.0)]  # by start, not by recording
