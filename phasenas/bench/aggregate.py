@@ -10,6 +10,8 @@ from typing import Any
 
 import orjson
 
+from phasenas.errors import UsageError
+
 Row = dict[str, Any]
 HEADER = ("| method | seeds | pick acc % (mean / median / best / worst) | pick rank (mean / median / best / worst) "
           "| best acc in pool % (mean / median / best / worst) | evals to pick | reached rank <= 10 "
@@ -17,9 +19,26 @@ HEADER = ("| method | seeds | pick acc % (mean / median / best / worst) | pick r
           "| wall s per phase |")
 
 
+class ResultError(UsageError):
+    """A file under `out/results` that is not one run's metrics (hand-edited, truncated, from elsewhere)."""
+
+
+_REQUIRED = ("method", "feedback", "budget", "seed", "curve", "phases")
+
+
 def load_results(out: Path) -> list[Row]:
-    """Every per-run JSON under `out/results`."""
-    return [orjson.loads(p.read_bytes()) for p in sorted((out / "results").glob("*/*/*.json"))]
+    """Every per-run JSON under `out/results`; raises ``ResultError`` naming the first file that is not one."""
+    rows = []
+    for path in sorted((out / "results").glob("*/*/*.json")):
+        try:
+            row = orjson.loads(path.read_bytes())
+        except orjson.JSONDecodeError as exc:
+            raise ResultError(f"{path}: not JSON ({exc}); delete it to rerun that cell") from None
+        missing = [key for key in _REQUIRED if not isinstance(row, dict) or key not in row]
+        if missing:
+            raise ResultError(f"{path}: not a bench result (no {', '.join(missing)}); delete it to rerun that cell")
+        rows.append(row)
+    return rows
 
 
 def _stats(values: Iterable[float | None], best: Callable[[list[float]], float], fmt: str) -> str:

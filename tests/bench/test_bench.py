@@ -147,10 +147,18 @@ def test_cli_writes_results_report_and_plot(nbm_table_path: Path, tmp_path: Path
     bad = CliRunner().invoke(app, ["bench", "macro", "--table", str(nbm_table_path), "--methods", "nope",
                                    "--out", str(out)])
     assert bad.exit_code == 2
+    (out / "results" / "table" / "evolution" / "b40-s2.json").write_text("{}")  # e.g. hand-made, or truncated
+    report_only = ["bench", "macro", "--table", str(nbm_table_path), "--out", str(out), "--report-only"]
+    bad = CliRunner().invoke(app, report_only)
+    assert bad.exit_code == 2 and "b40-s2.json: not a bench result (no method," in bad.output
+    assert "Traceback" not in bad.output
+    (out / "results" / "table" / "evolution" / "b40-s2.json").write_text("{trunc")
+    bad = CliRunner().invoke(app, report_only)
+    assert bad.exit_code == 2 and "b40-s2.json: not JSON" in bad.output
 
 
 def test_a_resumed_runs_curve_skips_the_downtime_between_kill_and_resume(tmp_path: Path) -> None:
-    """Nodes 0-10 s and 10-20 s, killed, resumed an hour later for 1000-1010 s: the curve's clock reads 25 s at
+    """Nodes 0-10 s and 10-20 s, killed, resumed an hour later (3600-3610 s): the curve's clock reads 25 s at
     the resumed run's evaluation (not 1005) and the run's wall time is 30 s; overlapping spans count once."""
     def evaluation(canonical: str, finished: float) -> EvaluationRecord:
         return EvaluationRecord(canonical=canonical, step=1, phase="explore", agent="explorer", model="m",
