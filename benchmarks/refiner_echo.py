@@ -6,6 +6,7 @@ new and valid, or invalid. The benchmark runs of session 3 repeated a scored net
 T = 0.3 (docs/benchmarks.md); this asks whether hotter sampling trades repeats for new networks or for junk.
     python3 benchmarks/refiner_echo.py RUNS_DIR/RUN_ID --calls 12 --temperatures 0.3 0.7 1.0 \
         --out docs/refiner_echo.json
+Measured results: docs/refiner_echo.json, read in docs/benchmarks.md ("The refiner's repeats").
 """
 
 from __future__ import annotations
