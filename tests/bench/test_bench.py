@@ -159,7 +159,7 @@ def test_cli_writes_results_report_and_plot(nbm_table_path: Path, tmp_path: Path
 
 def test_a_resumed_runs_curve_skips_the_downtime_between_kill_and_resume(tmp_path: Path) -> None:
     """Nodes 0-10 s and 10-20 s, killed, resumed an hour later (3600-3610 s): the curve's clock reads 25 s at
-    the resumed run's evaluation (not 1005) and the run's wall time is 30 s; overlapping spans count once."""
+    the resumed run's evaluation (not 3605) and the run's wall time is 30 s; overlapping spans count once."""
     def evaluation(canonical: str, finished: float) -> EvaluationRecord:
         return EvaluationRecord(canonical=canonical, step=1, phase="explore", agent="explorer", model="m",
                                 prompt="explore@2", call_key=canonical, proxy="t", score=1.0, error=None, seconds=0.1,
