@@ -19,10 +19,9 @@ from pathlib import Path
 
 import orjson
 
-from phasenas.llm import create_chat_model
 from phasenas.llm.base import message_text
 from phasenas.llm.replay import RUN_STORE_FILE
-from phasenas.runs import load_config, output_constraint
+from phasenas.runs import chat_model, load_config, model_spec, output_constraint
 from phasenas.space import Space, get_space
 from phasenas.store import LLMExchange, RunStore
 
@@ -49,7 +48,7 @@ async def measure(run: Path, n: int, temperatures: list[float], seed: int) -> li
     with RunStore(run / RUN_STORE_FILE) as store:
         evaluations = store.evaluations()
         calls = spread([c for c in store.llm_calls("refiner") if c.round == 0 and c.prompt.startswith("refine")], n)
-    spec = {"provider": config.refiner.model} if isinstance(config.refiner.model, str) else dict(config.refiner.model)
+    spec = model_spec(config.refiner)
     known = [{e.canonical for e in evaluations if e.finished_at <= c.started_at} for c in calls]
     rows: list[dict[str, object]] = [{
         "temperature": f"{config.refiner.temperature} (as recorded)", "n": len(calls),
@@ -59,8 +58,8 @@ async def measure(run: Path, n: int, temperatures: list[float], seed: int) -> li
         outcomes: Counter[str] = Counter()
         started = time.perf_counter()
         for i, (call, scored_before) in enumerate(zip(calls, known, strict=True)):
-            model = create_chat_model({**spec, "temperature": temperature, "max_tokens": config.refiner.max_tokens,
-                                       "seed": seed + i})
+            model = chat_model(config.refiner.model_copy(update={"model": {**spec, "seed": seed + i},
+                                                                 "temperature": temperature}))
             answer = await model.ainvoke(call.messages, constraint=constraint)
             outcomes[verdict(space, message_text(answer), scored_before)] += 1
         rows.append({"temperature": temperature, "n": len(calls), **outcomes,

@@ -28,9 +28,9 @@ from phasenas.graph.build import build_graph
 from phasenas.graph.context import SearchContext
 from phasenas.graph.routing import RoutingPolicy
 from phasenas.graph.state import PoolEntry, SearchState, Usage, initial_state
+from phasenas.llm import close_shared_session
 from phasenas.llm.constraints import OutputConstraint
 from phasenas.llm.registry import create_chat_model
-from phasenas.llm import close_shared_session
 from phasenas.llm.replay import RUN_STORE_FILE, ReplayChatModel
 from phasenas.prompts import load_prompt
 from phasenas.scoring import ScoreSettings, ScoringQueue
@@ -124,9 +124,14 @@ def load_config(run_id: str, runs_dir: Path | str = "runs") -> SearchConfig:
     return SearchConfig.from_snapshot(path.read_bytes())
 
 
+def model_spec(settings: AgentSettings) -> dict[str, Any]:
+    """The agent's model as a provider spec (a bare provider name becomes ``{"provider": name}``)."""
+    return {"provider": settings.model} if isinstance(settings.model, str) else dict(settings.model)
+
+
 def chat_model(settings: AgentSettings) -> BaseChatModel:
     """The agent's chat model: its spec, with the agent's temperature and token limit (replay has neither)."""
-    spec: dict[str, Any] = {"provider": settings.model} if isinstance(settings.model, str) else dict(settings.model)
+    spec = model_spec(settings)
     if spec.get("provider") == "replay":
         return ReplayChatModel(**{k: v for k, v in spec.items() if k != "provider"})
     return create_chat_model({**spec, "temperature": settings.temperature, "max_tokens": settings.max_tokens})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from dataclasses import replace
 from pathlib import Path
 
 import orjson
@@ -22,8 +23,9 @@ from phasenas.llm.replay import RUN_STORE_FILE
 from phasenas.scoring import ScoreResult, ScoringQueue
 from phasenas.space import get_space
 from phasenas.space.macro import TABLE_ENV
-from phasenas.store import EvaluationRecord, NodeRecord, RunStore
+from phasenas.store import NodeRecord, RunStore
 from tests.graph.fakes import sampler
+from tests.graph.test_store import evaluation
 
 SPACE = get_space("macro")
 
@@ -160,18 +162,12 @@ def test_cli_writes_results_report_and_plot(nbm_table_path: Path, tmp_path: Path
 def test_a_resumed_runs_curve_skips_the_downtime_between_kill_and_resume(tmp_path: Path) -> None:
     """Nodes 0-10 s and 10-20 s, killed, resumed an hour later (3600-3610 s): the curve's clock reads 25 s at
     the resumed run's evaluation (not 3605) and the run's wall time is 30 s; overlapping spans count once."""
-    def evaluation(canonical: str, finished: float) -> EvaluationRecord:
-        return EvaluationRecord(canonical=canonical, step=1, phase="explore", agent="explorer", model="m",
-                                prompt="explore@2", call_key=canonical, proxy="t", score=1.0, error=None, seconds=0.1,
-                                cached=False, input_tokens=0, output_tokens=0, llm_latency_s=0.0,
-                                submitted_at=finished, finished_at=finished)
-
     with RunStore(tmp_path / "run.sqlite") as store:
         for start, end in ((0.0, 10.0), (10.0, 20.0), (2.0, 4.0), (3600.0, 3610.0)):
             store.record_node(NodeRecord(step=1, node="scorer", phase="explore", round=0, started_at=start,
                                          finished_at=end, data={}))
         for canonical, finished in (("A", 8.0), ("B", 15.0), ("C", 3605.0)):
-            store.record_evaluation(evaluation(canonical, finished))
+            store.record_evaluation(replace(evaluation(canonical, 1.0), finished_at=finished))
         trajectory = from_run_store(store, "C", {})
     assert [(p.canonical, p.t) for p in trajectory.points] == [("A", 8.0), ("B", 15.0), ("C", 25.0)]
     assert trajectory.wall_s == 30.0
